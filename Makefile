@@ -1,0 +1,45 @@
+# The README's commands. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/continuite
+export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test lint install bench-search messages clean
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## Embedded SQLite, real directory, synthetic crisis, served on http://127.0.0.1:8000
+	mkdir -p var
+	CONTINUITE_DEMO=true $(BIN)/python manage.py migrate --no-input -v 0
+	CONTINUITE_DEMO=true $(BIN)/python manage.py demo_setup
+	CONTINUITE_DEMO=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint continuite --check --quiet > /dev/null || $(BIN)/djlint continuite --lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	CONTINUITE_ENV=production SECRET_KEY=check-deploy-key-$$(printf '%050d' 0) ALLOWED_HOSTS=example.org \
+		DATABASE_URL=$(PG_URL) REDIS_URL=redis://127.0.0.1:6379/0 \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+test: $(STAMP) lint  ## Unit, PostgreSQL, Celery worker and browser tests
+	DATABASE_URL=$(PG_URL) CONTINUITE_STRICT_TEMPLATES=true $(BIN)/python -m pytest -q
+
+bench-search: $(STAMP)  ## 20 nearest open counters for 1,000 random postcodes, national directory in PostgreSQL
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench $(BIN)/python bench/search.py
+
+messages: $(STAMP)
+	cd continuite && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var

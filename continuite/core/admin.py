@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import Commune, Departement, Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "zone"]
+
+
+@admin.register(Departement)
+class DepartementAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region", "zone"]
+    list_filter = ["zone"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "departement", "population"]
+    list_filter = ["kind", "departement__zone"]
+    search_fields = ["code", "name", "search_name"]
+    readonly_fields = ["search_name"]

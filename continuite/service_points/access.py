@@ -1,0 +1,23 @@
+"""The one way views load a service point for an agent: scoped by the agent's roles."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import ServicePoint
+
+
+def access_service_point_by_id(user, point_id: int, *, manage: bool = False) -> ServicePoint:
+    """The service point if the agent may see it (404 otherwise) and, with manage, change it (403)."""
+    point = (
+        ServicePoint.objects.visible_to(user)
+        .with_status_at()
+        .select_related("network", "departement", "commune")
+        .filter(pk=point_id)
+        .first()
+    )
+    if point is None:
+        raise Http404(_("No such service point in your scope."))
+    if manage and not ServicePoint.objects.manageable_by(user).filter(pk=point_id).exists():
+        raise PermissionDenied(_("Your role does not let you change this service point."))
+    return point

@@ -1,0 +1,188 @@
+"""Public search and service point pages; the agents' area for statuses and exceptions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from continuite.core.models import Commune
+from continuite.core.text import normalize_name
+
+from . import services
+from .access import access_service_point_by_id
+from .forms import OpeningExceptionForm, SearchForm, StatusForm
+from .models import CrisisStatus, ServicePoint, StatusChange
+from .queries import Place, PlaceLookup, nearest_service_points, place_lookup, week_hours
+
+RESULTS_PER_SEARCH = 20
+
+
+def search(request):
+    """« Trouver un guichet ouvert »: by postcode or commune, nearest first, with JavaScript or not."""
+    form = SearchForm(request.GET or None)
+    context = {"form": form, "searched": False, "now": timezone.now()}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        lookup = _lookup(data)
+        context.update(searched=True, lookup=lookup)
+        if lookup.place:
+            context["results"] = nearest_service_points(
+                lookup.place.latitude,
+                lookup.place.longitude,
+                limit=RESULTS_PER_SEARCH,
+                network_id=data["network"].pk if data["network"] else None,
+                status=data["status"] or None,
+                open_now=data["open_now"],
+                at=context["now"],
+            )
+        elif lookup.choices:
+            query = request.GET.copy()
+            context["choice_links"] = []
+            for commune in lookup.choices:
+                query["commune"] = commune.code
+                context["choice_links"].append((commune, query.urlencode()))
+    template = "service_points/_results.html" if request.htmx else "service_points/search.html"
+    return render(request, template, context)
+
+
+def _lookup(data) -> PlaceLookup:
+    """The commune chosen among homonyms, as long as the query still names it; else the query."""
+    if data["commune"]:
+        commune = Commune.objects.filter(code=data["commune"], latitude__isnull=False).first()
+        if commune and commune.search_name == normalize_name(data["q"]):
+            return PlaceLookup(
+                place=Place(f"{commune.name} ({commune.departement_id})", commune.latitude, commune.longitude)
+            )
+    return place_lookup(data["q"])
+
+
+def detail(request, point_id: int):
+    """A service point's public page: status, the week's hours, how it receives, how to reach it."""
+    point = get_object_or_404(
+        ServicePoint.objects.with_status_at().select_related("network", "departement", "commune"), pk=point_id
+    )
+    now = timezone.now()
+    current = (
+        point.status_changes.filter(starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("-starts_at", "-id")
+        .first()
+    )
+    upcoming = point.status_changes.filter(starts_at__gt=now).order_by("starts_at")[:5]
+    context = {
+        "point": point,
+        "status": CrisisStatus(point.status_in_force),
+        "current": current,
+        "upcoming": upcoming,
+        "week": week_hours(point, now),
+        "local_now": point.local_now(now),
+    }
+    return render(request, "service_points/detail.html", context)
+
+
+@login_required
+def manage_list(request):
+    """The agent's service points, with their status now."""
+    points = (
+        ServicePoint.objects.visible_to(request.user)
+        .with_status_at()
+        .select_related("network", "departement")
+        .order_by("name", "id")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        points = points.filter(
+            Q(name__icontains=query) | Q(commune_name__icontains=query) | Q(postcode__startswith=query)
+        )
+    page = Paginator(points, 50).get_page(request.GET.get("page"))
+    manageable = set(
+        ServicePoint.objects.manageable_by(request.user)
+        .filter(pk__in=[p.pk for p in page])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "service_points/manage_list.html",
+        {"page": page, "query": query, "manageable": manageable, "roles": request.user.roles.all()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_status(request, point_id: int):
+    """Change or schedule the crisis status of a service point, and see its history."""
+    point = access_service_point_by_id(request.user, point_id, manage=True)
+    form = StatusForm(request.POST or None, time_zone=point.time_zone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_point_set_status(
+                service_point=point,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The status of %(name)s is recorded.") % {"name": point.name})
+            return redirect("service_points:manage_status", point_id=point.pk)
+    history = StatusChange.objects.filter(service_point=point).select_related("set_by")
+    exception_form = OpeningExceptionForm()
+    return render(
+        request,
+        "service_points/manage_status.html",
+        {
+            "point": point,
+            "form": form,
+            "history": history,
+            "exception_form": exception_form,
+            "exceptions": point.opening_exceptions.all(),
+            "now": timezone.now(),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def manage_exception(request, point_id: int):
+    """Add a dated closure or exceptional hours."""
+    point = access_service_point_by_id(request.user, point_id, manage=True)
+    form = OpeningExceptionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.opening_exception_add(service_point=point, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The exception is recorded."))
+            return redirect("service_points:manage_status", point_id=point.pk)
+    history = StatusChange.objects.filter(service_point=point).select_related("set_by")
+    return render(
+        request,
+        "service_points/manage_status.html",
+        {
+            "point": point,
+            "form": StatusForm(time_zone=point.time_zone),
+            "history": history,
+            "exception_form": form,
+            "exceptions": point.opening_exceptions.all(),
+            "now": timezone.now(),
+        },
+        status=400,
+    )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("continuite.service_points.urls")),
+    path("compte/", include("continuite.accounts.urls")),
+    path("pilotage/", include("continuite.dashboard.urls")),
+    path("langue/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
