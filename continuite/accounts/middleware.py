@@ -15,8 +15,12 @@ class SecondFactorMiddleware:
             settings.OTP_REQUIRED_FOR_MANAGERS
             and user.is_authenticated
             and not user.is_verified()
-            and not request.path.startswith((reverse("accounts:second_factor"), reverse("accounts:logout")))
-            and not request.path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/")
+            and not request.path.startswith(
+                (reverse("accounts:second_factor"), reverse("accounts:logout"))
+            )
+            and not request.path.startswith(
+                settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
+            )
             and user.is_manager
         ):
             return redirect(f"{reverse('accounts:second_factor')}?next={request.get_full_path()}")

@@ -34,10 +34,16 @@ class Role(models.Model):
 
     MANAGER_KINDS = (Kind.STEERING, Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
     kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
     network = models.ForeignKey(
-        "service_points.Network", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("network")
+        "service_points.Network",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("network"),
     )
     departement = models.ForeignKey(
         "core.Departement",

@@ -50,7 +50,9 @@ def second_factor(request):
         return redirect(_safe_next(request))
     context = {"form": form, "enrolling": enrolling, "next": _safe_next(request)}
     if enrolling:
-        image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+        image = qrcode.make(
+            device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
+        )
         context["qr_svg"] = mark_safe(image.to_string(encoding="unicode"))
         context["secret"] = device.key
     return render(request, "accounts/second_factor.html", context)

@@ -37,7 +37,9 @@ class TerritoryCounts:
 @transaction.atomic
 def territory_load() -> TerritoryCounts:
     """Insert or update every region, département, commune and postcode; safe to run again."""
-    regions = [Region(code=r["code"], name=r["nom"], zone=r["zone"]) for r in read_gzip_csv(REGIONS_FILE)]
+    regions = [
+        Region(code=r["code"], name=r["nom"], zone=r["zone"]) for r in read_gzip_csv(REGIONS_FILE)
+    ]
     Region.objects.bulk_create(
         regions, update_conflicts=True, unique_fields=["code"], update_fields=["name", "zone"]
     )
@@ -77,7 +79,15 @@ def territory_load() -> TerritoryCounts:
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["code"],
-        update_fields=["kind", "name", "search_name", "departement", "population", "latitude", "longitude"],
+        update_fields=[
+            "kind",
+            "name",
+            "search_name",
+            "departement",
+            "population",
+            "latitude",
+            "longitude",
+        ],
     )
     parents = {r["code_insee"]: r["commune_parente"] for r in rows if r["commune_parente"]}
     for code, parent in parents.items():
@@ -85,7 +95,8 @@ def territory_load() -> TerritoryCounts:
     existing = set(Postcode.objects.values_list("code", "commune_id"))
     wanted = {(pc, r["code_insee"]) for r in rows for pc in r["codes_postaux"].split("|") if pc}
     Postcode.objects.bulk_create(
-        [Postcode(code=code, commune_id=commune) for code, commune in wanted - existing], batch_size=5000
+        [Postcode(code=code, commune_id=commune) for code, commune in wanted - existing],
+        batch_size=5000,
     )
     for code, commune in existing - wanted:
         Postcode.objects.filter(code=code, commune_id=commune).delete()

@@ -23,7 +23,6 @@ def normalize_name(text: str) -> str:
     return " ".join(folded.split())
 
 
-
 def parse_postcode(text: str) -> str | None:
     """A five-digit postcode ("69001", "69 001") or None."""
     match = re.fullmatch(r"\s*(\d{2})\s?(\d{3})\s*", text)

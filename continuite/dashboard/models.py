@@ -23,8 +23,13 @@ class OpenRateSnapshot(models.Model):
         verbose_name = _("open rate snapshot")
         verbose_name_plural = _("open rate snapshots")
         constraints = [
-            models.UniqueConstraint(fields=["taken_at", "scope", "key"], name="open_rate_snapshot_unique"),
-            models.CheckConstraint(name="open_rate_snapshot_counts", condition=models.Q(not_closed__lte=models.F("total"))),
+            models.UniqueConstraint(
+                fields=["taken_at", "scope", "key"], name="open_rate_snapshot_unique"
+            ),
+            models.CheckConstraint(
+                name="open_rate_snapshot_counts",
+                condition=models.Q(not_closed__lte=models.F("total")),
+            ),
         ]
 
     def __str__(self):

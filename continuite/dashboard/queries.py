@@ -44,12 +44,14 @@ def open_rates(*, points=None, at: datetime | None = None) -> OpenRates:
     not_closed = Count("id", filter=~Q(status_in_force=CrisisStatus.CLOSED))
 
     def grouped(field, label_field):
-        rows = points.order_by().values(field, label_field).annotate(total=Count("id"), not_closed=not_closed)
+        rows = (
+            points.order_by()
+            .values(field, label_field)
+            .annotate(total=Count("id"), not_closed=not_closed)
+        )
         return [Rate(str(r[field]), r[label_field], r["total"], r["not_closed"]) for r in rows]
 
     by_network = sorted(grouped("network__slug", "network__short_name"), key=lambda r: r.label)
     by_departement = sorted(grouped("departement_id", "departement__name"), key=lambda r: r.key)
-    national = Rate(
-        "", "", sum(r.total for r in by_network), sum(r.not_closed for r in by_network)
-    )
+    national = Rate("", "", sum(r.total for r in by_network), sum(r.not_closed for r in by_network))
     return OpenRates(at, national, by_network, by_departement)

@@ -17,7 +17,9 @@ def open_rate_snapshot_take(*, at: datetime) -> int:
     rows += [(OpenRateSnapshot.Scope.NETWORK, r) for r in rates.by_network]
     rows += [(OpenRateSnapshot.Scope.DEPARTEMENT, r) for r in rates.by_departement]
     snapshots = [
-        OpenRateSnapshot(taken_at=at, scope=scope, key=rate.key, total=rate.total, not_closed=rate.not_closed)
+        OpenRateSnapshot(
+            taken_at=at, scope=scope, key=rate.key, total=rate.total, not_closed=rate.not_closed
+        )
         for scope, rate in rows
     ]
     OpenRateSnapshot.objects.bulk_create(

@@ -17,14 +17,18 @@ def steering(request):
     rates = open_rates(points=access_steering_scope(request.user))
     by_code = {r.key: r for r in rates.by_departement}
     trend = list(
-        OpenRateSnapshot.objects.filter(scope=OpenRateSnapshot.Scope.NATIONAL).order_by("-taken_at")[:30]
+        OpenRateSnapshot.objects.filter(scope=OpenRateSnapshot.Scope.NATIONAL).order_by(
+            "-taken_at"
+        )[:30]
     )[::-1]
     return render(
         request,
         "dashboard/steering.html",
         {
             "rates": rates,
-            "map_svg": choropleth_svg({code: r.rate for code, r in by_code.items()}, labels=by_code),
+            "map_svg": choropleth_svg(
+                {code: r.rate for code, r in by_code.items()}, labels=by_code
+            ),
             "legend": rate_class.legend(),
             "trend": trend,
         },
@@ -37,12 +41,29 @@ def steering_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="taux-ouverture.csv"'
     writer = csv.writer(response)
-    writer.writerow(["instant", "perimetre", "code", "libelle", "guichets", "guichets_non_fermes", "taux_ouverture"])
+    writer.writerow(
+        [
+            "instant",
+            "perimetre",
+            "code",
+            "libelle",
+            "guichets",
+            "guichets_non_fermes",
+            "taux_ouverture",
+        ]
+    )
     rows = [("national", rates.national)] + [("reseau", r) for r in rates.by_network]
     rows += [("departement", r) for r in rates.by_departement]
     for scope, rate in rows:
         writer.writerow(
-            [rates.at.isoformat(), scope, rate.key, rate.label, rate.total, rate.not_closed,
-             "" if rate.rate is None else f"{rate.rate:.4f}"]
+            [
+                rates.at.isoformat(),
+                scope,
+                rate.key,
+                rate.label,
+                rate.total,
+                rate.not_closed,
+                "" if rate.rate is None else f"{rate.rate:.4f}",
+            ]
         )
     return response

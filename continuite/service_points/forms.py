@@ -20,12 +20,16 @@ class SearchForm(DsfrBaseForm):
         help_text=_("For example: 69001, Saint-Denis, Brest"),
     )
     network = forms.ModelChoiceField(
-        label=_("Network"), queryset=Network.objects.all(), required=False, empty_label=_("All networks")
+        label=_("Network"),
+        queryset=Network.objects.all(),
+        required=False,
+        empty_label=_("All networks"),
     )
     status = forms.ChoiceField(
         label=_("Reception"),
         required=False,
-        choices=[("", _("Any reception"))] + [c for c in CrisisStatus.choices if c[0] != CrisisStatus.CLOSED],
+        choices=[("", _("Any reception"))]
+        + [c for c in CrisisStatus.choices if c[0] != CrisisStatus.CLOSED],
     )
     open_now = forms.BooleanField(label=_("Open now"), required=False)
     commune = forms.CharField(required=False, widget=forms.HiddenInput, max_length=5)
@@ -39,7 +43,9 @@ class LocalDateTimeField(forms.DateTimeField):
 class StatusForm(DsfrBaseForm):
     """Set or schedule a crisis status; times are read in the service point's own time zone."""
 
-    status = forms.ChoiceField(label=_("Status"), choices=CrisisStatus.choices, widget=forms.RadioSelect)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=CrisisStatus.choices, widget=forms.RadioSelect
+    )
     reason = forms.CharField(
         label=_("Reason shown to the public"),
         max_length=300,
@@ -54,7 +60,9 @@ class StatusForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.time_zone = time_zone
         if not self.is_bound:
-            self.initial.setdefault("starts_at", timezone.now().astimezone(time_zone).strftime(LOCAL_DATETIME))
+            self.initial.setdefault(
+                "starts_at", timezone.now().astimezone(time_zone).strftime(LOCAL_DATETIME)
+            )
 
     def _aware(self, value: datetime | None) -> datetime | None:
         if value is None:
@@ -66,7 +74,11 @@ class StatusForm(DsfrBaseForm):
         for name in ("starts_at", "ends_at"):
             if cleaned.get(name):
                 cleaned[name] = self._aware(cleaned[name])
-        if cleaned.get("starts_at") and cleaned.get("ends_at") and cleaned["ends_at"] <= cleaned["starts_at"]:
+        if (
+            cleaned.get("starts_at")
+            and cleaned.get("ends_at")
+            and cleaned["ends_at"] <= cleaned["starts_at"]
+        ):
             self.add_error("ends_at", _("The end must come after the start."))
         return cleaned
 
@@ -75,15 +87,25 @@ class OpeningExceptionForm(DsfrBaseForm):
     """Exceptional closure or hours for a range of dates."""
 
     start_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_on = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_on = forms.DateField(
+        label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     closed = forms.BooleanField(label=_("Closed all day"), required=False, initial=True)
-    opens_at = forms.TimeField(label=_("Opens at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    closes_at = forms.TimeField(label=_("Closes at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    opens_at = forms.TimeField(
+        label=_("Opens at"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    closes_at = forms.TimeField(
+        label=_("Closes at"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
     label = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("start_on") and cleaned.get("end_on") and cleaned["end_on"] < cleaned["start_on"]:
+        if (
+            cleaned.get("start_on")
+            and cleaned.get("end_on")
+            and cleaned["end_on"] < cleaned["start_on"]
+        ):
             self.add_error("end_on", _("The last day must not come before the first."))
         if not cleaned.get("closed"):
             opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")

@@ -154,7 +154,9 @@ def parse_float(text: str, label: str) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise RowError(_("%(field)s is not a number: “%(value)s”") % {"field": label, "value": text})
+        raise RowError(
+            _("%(field)s is not a number: “%(value)s”") % {"field": label, "value": text}
+        )
     return value
 
 
@@ -172,7 +174,9 @@ def france_services(path: Path) -> Iterator[tuple[int, Record | RowError]]:
                 for opens, closes in parse_day_ranges(row.get(f"h_{day}") or ""):
                     hours.append((weekday, opens, closes))
             phone = clean_phone(row["telephone"] or "")
-            address = ", ".join(part for part in (row["adresse"], row["complement_adresse"]) if part)
+            address = ", ".join(
+                part for part in (row["adresse"], row["complement_adresse"]) if part
+            )
             record = Record(
                 network="france-services",
                 external_id=_required(row, "id_fs"),
@@ -237,8 +241,14 @@ def town_halls(path: Path) -> Iterator[tuple[int, Record | RowError]]:
                 hours=sorted(set(hours)),
             )
         except (RowError, ValueError, TypeError) as error:
-            yield line, error if isinstance(error, RowError) else RowError(
-                _("unreadable opening hours “%(value)s”") % {"value": row.get("horaires_json", "")}
+            yield (
+                line,
+                error
+                if isinstance(error, RowError)
+                else RowError(
+                    _("unreadable opening hours “%(value)s”")
+                    % {"value": row.get("horaires_json", "")}
+                ),
             )
         else:
             yield line, record
@@ -277,7 +287,10 @@ def _bool(row: dict, column: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise RowError(_("column %(column)s must be oui or non, not “%(value)s”") % {"column": column, "value": value})
+    raise RowError(
+        _("column %(column)s must be oui or non, not “%(value)s”")
+        % {"column": column, "value": value}
+    )
 
 
 def _required(row: dict, column: str) -> str:
@@ -293,7 +306,10 @@ def generic(path: Path) -> Iterator[tuple[int, Record | RowError]]:
     for line, row in rows:
         missing = [c for c in ("network", "external_id", "name") if c not in row]
         if missing:
-            yield line, RowError(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+            yield (
+                line,
+                RowError(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)}),
+            )
             return
         try:
             hours = []
@@ -303,7 +319,8 @@ def generic(path: Path) -> Iterator[tuple[int, Record | RowError]]:
             accessibility = (row.get("accessibility") or "").strip() or Accessibility.UNKNOWN
             if accessibility not in Accessibility.values:
                 raise RowError(
-                    _("accessibility must be one of %(values)s") % {"values": ", ".join(Accessibility.values)}
+                    _("accessibility must be one of %(values)s")
+                    % {"values": ", ".join(Accessibility.values)}
                 )
             record = Record(
                 network=_required(row, "network"),

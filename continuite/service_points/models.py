@@ -72,7 +72,10 @@ class ServicePointQuerySet(models.QuerySet):
 
     def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float):
         return self.filter(
-            latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon
+            latitude__gte=min_lat,
+            latitude__lte=max_lat,
+            longitude__gte=min_lon,
+            longitude__lte=max_lon,
         )
 
     def visible_to(self, user):
@@ -99,6 +102,8 @@ def _scope_q(user, *, kinds) -> Q:
         if role.service_point_id:
             q |= Q(pk=role.service_point_id)
             continue
+        if not role.network_id and not role.departement_id:
+            return Q()  # the whole country (and Q() would vanish in an OR)
         scope = Q()
         if role.network_id:
             scope &= Q(network_id=role.network_id)
@@ -118,7 +123,9 @@ class ServicePoint(models.Model):
     postcode = models.CharField(_("postcode"), max_length=5, blank=True)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True)
     commune_name = models.CharField(_("commune"), max_length=100, blank=True)
-    departement = models.ForeignKey(Departement, on_delete=models.PROTECT, related_name="service_points")
+    departement = models.ForeignKey(
+        Departement, on_delete=models.PROTECT, related_name="service_points"
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     location_is_approximate = models.BooleanField(_("approximate location"), default=False)
@@ -130,7 +137,10 @@ class ServicePoint(models.Model):
     receives_by_phone = models.BooleanField(_("by phone"), default=False)
     receives_by_video = models.BooleanField(_("by video call"), default=False)
     accessibility = models.CharField(
-        _("accessibility"), max_length=20, choices=Accessibility.choices, default=Accessibility.UNKNOWN
+        _("accessibility"),
+        max_length=20,
+        choices=Accessibility.choices,
+        default=Accessibility.UNKNOWN,
     )
     notes = models.TextField(_("practical information"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -143,7 +153,9 @@ class ServicePoint(models.Model):
         verbose_name = _("service point")
         verbose_name_plural = _("service points")
         constraints = [
-            models.UniqueConstraint(fields=["network", "external_id"], name="service_point_unique_id"),
+            models.UniqueConstraint(
+                fields=["network", "external_id"], name="service_point_unique_id"
+            ),
             models.CheckConstraint(
                 name="service_point_latitude_range",
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
@@ -170,7 +182,15 @@ class ServicePoint(models.Model):
         annotated = getattr(self, "status_in_force", None)
         if annotated is not None and at is None:
             return annotated
-        return ServicePoint.objects.with_status_at(at).values_list("status_in_force", flat=True).get(pk=self.pk)
+        return (
+            ServicePoint.objects.with_status_at(at)
+            .values_list("status_in_force", flat=True)
+            .get(pk=self.pk)
+        )
+
+    @property
+    def status_label(self) -> str:
+        return CrisisStatus(self.status_at()).label
 
     def reception_modes(self) -> list[str]:
         modes = [
@@ -194,7 +214,9 @@ class OpeningHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="opening_hours")
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.CASCADE, related_name="opening_hours"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
@@ -204,8 +226,12 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            models.CheckConstraint(name="opening_hours_order", condition=Q(closes_at__gt=F("opens_at"))),
-            models.CheckConstraint(name="opening_hours_weekday", condition=Q(weekday__gte=0, weekday__lte=6)),
+            models.CheckConstraint(
+                name="opening_hours_order", condition=Q(closes_at__gt=F("opens_at"))
+            ),
+            models.CheckConstraint(
+                name="opening_hours_weekday", condition=Q(weekday__gte=0, weekday__lte=6)
+            ),
         ]
 
     def __str__(self):
@@ -215,7 +241,9 @@ class OpeningHours(models.Model):
 class OpeningException(models.Model):
     """Dated exception to the weekly hours: closed, or open on other hours, from start_on to end_on."""
 
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="opening_exceptions")
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.CASCADE, related_name="opening_exceptions"
+    )
     start_on = models.DateField(_("from"))
     end_on = models.DateField(_("until (inclusive)"))
     closed = models.BooleanField(_("closed"), default=True)
@@ -228,7 +256,9 @@ class OpeningException(models.Model):
         verbose_name = _("opening exception")
         verbose_name_plural = _("opening exceptions")
         constraints = [
-            models.CheckConstraint(name="opening_exception_dates", condition=Q(end_on__gte=F("start_on"))),
+            models.CheckConstraint(
+                name="opening_exception_dates", condition=Q(end_on__gte=F("start_on"))
+            ),
             models.CheckConstraint(
                 name="opening_exception_hours",
                 condition=Q(closed=True, opens_at__isnull=True, closes_at__isnull=True)
@@ -246,13 +276,19 @@ class OpeningException(models.Model):
 class StatusChange(models.Model):
     """A crisis status set on a service point for a window of time; the whole history is kept."""
 
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="status_changes")
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.CASCADE, related_name="status_changes"
+    )
     status = models.CharField(_("status"), max_length=20, choices=CrisisStatus.choices)
     reason = models.CharField(_("reason"), max_length=300)
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"), null=True, blank=True)
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("set by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("set by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -262,10 +298,13 @@ class StatusChange(models.Model):
         verbose_name_plural = _("status changes")
         constraints = [
             models.CheckConstraint(
-                name="status_change_window", condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at"))
+                name="status_change_window",
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
             ),
         ]
-        indexes = [models.Index(fields=["service_point", "-starts_at"], name="status_change_lookup")]
+        indexes = [
+            models.Index(fields=["service_point", "-starts_at"], name="status_change_lookup")
+        ]
 
     def __str__(self):
         return f"{self.service_point_id} {self.status} {self.starts_at:%Y-%m-%d %H:%M}"
@@ -305,7 +344,9 @@ def hours_on(service_point: ServicePoint, day: date, *, weekly=None, exceptions=
         if exception.covers(day):
             if exception.closed:
                 return [], exception.label or _("Exceptional closure")
-            return [(exception.opens_at, exception.closes_at)], exception.label or _("Exceptional hours")
+            return [(exception.opens_at, exception.closes_at)], exception.label or _(
+                "Exceptional hours"
+            )
     holiday = territory.public_holiday(service_point.departement_id, day)
     if holiday:
         return [], holiday

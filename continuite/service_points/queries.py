@@ -65,9 +65,14 @@ def place_lookup(query: str) -> PlaceLookup:
     if not communes:
         folded = normalize_name(query)
         if len(folded) >= 3:
-            communes = list(located.filter(search_name__startswith=folded).order_by("-population")[:20])
+            communes = list(
+                located.filter(search_name__startswith=folded).order_by("-population")[:20]
+            )
         if not communes:
-            return PlaceLookup(error=_("No commune is named “%(query)s”. Check the spelling or enter a postcode.") % {"query": query})
+            return PlaceLookup(
+                error=_("No commune is named “%(query)s”. Check the spelling or enter a postcode.")
+                % {"query": query}
+            )
         return PlaceLookup(choices=communes)
     if len(communes) == 1:
         return PlaceLookup(place=_commune_place(communes[0]))
@@ -117,7 +122,9 @@ def nearest_service_points(
         base = base.filter(status_in_force=status)
     found: list[tuple[float, ServicePoint]] = []
     for radius in SEARCH_RADII_KM:
-        candidates = base.in_box(*bounding_box(latitude, longitude, radius)).select_related("network")
+        candidates = base.in_box(*bounding_box(latitude, longitude, radius)).select_related(
+            "network"
+        )
         found = []
         for point in candidates:
             distance = haversine_km(latitude, longitude, point.latitude, point.longitude)
@@ -133,7 +140,8 @@ def nearest_service_points(
     points = [p for _d, p in found]
     _annotate_today(points, at)
     return [
-        Result(p, d, p.status_in_force, p._today_ranges, p._today_note, p._open_now) for d, p in found
+        Result(p, d, p.status_in_force, p._today_ranges, p._today_note, p._open_now)
+        for d, p in found
     ]
 
 
@@ -144,7 +152,9 @@ def _annotate_today(points: list[ServicePoint], at: datetime) -> None:
         local = point.local_now(at)
         ranges, note = hours_on(point, local.date())
         point._today_ranges, point._today_note = ranges, note
-        point._open_now = point.status_in_force != CrisisStatus.CLOSED and is_within(ranges, local.time())
+        point._open_now = point.status_in_force != CrisisStatus.CLOSED and is_within(
+            ranges, local.time()
+        )
 
 
 @dataclass

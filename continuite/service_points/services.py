@@ -16,7 +16,15 @@ from continuite.accounts.audit import audit_record
 from continuite.core.models import Commune, Departement
 
 from .importers import READERS, Record, RowError
-from .models import CrisisStatus, ImportRun, Network, OpeningException, OpeningHours, ServicePoint, StatusChange
+from .models import (
+    CrisisStatus,
+    ImportRun,
+    Network,
+    OpeningException,
+    OpeningHours,
+    ServicePoint,
+    StatusChange,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FRANCE_SERVICES_FILE = DATA_DIR / "france_services_anct_2024-08-01.csv.gz"
@@ -64,7 +72,9 @@ class _Resolver:
         self.departements = set(Departement.objects.values_list("code", flat=True))
         self.communes = {
             code: (dep, lat, lon)
-            for code, dep, lat, lon in Commune.objects.values_list("code", "departement_id", "latitude", "longitude")
+            for code, dep, lat, lon in Commune.objects.values_list(
+                "code", "departement_id", "latitude", "longitude"
+            )
         }
 
     def values(self, record: Record) -> dict:
@@ -76,11 +86,18 @@ class _Resolver:
         departement = record.departement or (commune[0] if commune else "")
         if departement not in self.departements:
             raise RowError(_("unknown département “%(value)s”") % {"value": departement or "—"})
-        latitude, longitude, approximate = record.latitude, record.longitude, record.location_is_approximate
+        latitude, longitude, approximate = (
+            record.latitude,
+            record.longitude,
+            record.location_is_approximate,
+        )
         if (latitude is None) != (longitude is None):
             raise RowError(_("latitude and longitude go together"))
         if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise RowError(_("coordinates out of range: %(lat)s, %(lon)s") % {"lat": latitude, "lon": longitude})
+            raise RowError(
+                _("coordinates out of range: %(lat)s, %(lon)s")
+                % {"lat": latitude, "lon": longitude}
+            )
         if latitude is None and commune and commune[1] is not None:
             # No trustworthy point: fall back on the commune's centroid, and say so.
             latitude, longitude, approximate = commune[1], commune[2], True
@@ -140,13 +157,19 @@ def _apply(run: ImportRun, rows, progress) -> None:
             continue
         key = (values["network_id"], item.external_id)
         if key in records:
-            run.errors.append({"line": line, "reason": _("identifier %(id)s appears twice") % {"id": item.external_id}})
+            run.errors.append(
+                {
+                    "line": line,
+                    "reason": _("identifier %(id)s appears twice") % {"id": item.external_id},
+                }
+            )
             continue
         records[key] = (values, sorted(item.hours))
 
     network_ids = {key[0] for key in records}
     existing = {
-        (sp.network_id, sp.external_id): sp for sp in ServicePoint.objects.filter(network_id__in=network_ids)
+        (sp.network_id, sp.external_id): sp
+        for sp in ServicePoint.objects.filter(network_id__in=network_ids)
     }
     existing_hours = defaultdict(list)
     for sp_id, weekday, opens, closes in (
@@ -208,11 +231,15 @@ def service_point_set_status(
     if status not in CrisisStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for this status, as people will read it.")})
+        raise ValidationError(
+            {"reason": _("Give the reason for this status, as people will read it.")}
+        )
     if ends_at is not None and ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The end must come after the start.")})
     if ends_at is not None and ends_at <= timezone.now():
-        raise ValidationError({"ends_at": _("This status would already be over: choose an end in the future.")})
+        raise ValidationError(
+            {"ends_at": _("This status would already be over: choose an end in the future.")}
+        )
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     change = StatusChange.objects.create(
         service_point=service_point,
@@ -253,11 +280,16 @@ def opening_exception_add(
     if not closed and (opens_at is None or closes_at is None or closes_at <= opens_at):
         raise ValidationError({"closes_at": _("Give opening hours that end after they start.")})
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
-    overlapping = service_point.opening_exceptions.filter(start_on__lte=end_on, end_on__gte=start_on).first()
+    overlapping = service_point.opening_exceptions.filter(
+        start_on__lte=end_on, end_on__gte=start_on
+    ).first()
     if overlapping:
         raise ValidationError(
             _("These dates overlap an existing exception (%(start)s to %(end)s).")
-            % {"start": overlapping.start_on.strftime("%d/%m/%Y"), "end": overlapping.end_on.strftime("%d/%m/%Y")}
+            % {
+                "start": overlapping.start_on.strftime("%d/%m/%Y"),
+                "end": overlapping.end_on.strftime("%d/%m/%Y"),
+            }
         )
     exception = OpeningException.objects.create(
         service_point=service_point,

@@ -8,5 +8,9 @@ urlpatterns = [
     path("guichets/<int:point_id>/", views.detail, name="detail"),
     path("espace-agent/", views.manage_list, name="manage_list"),
     path("espace-agent/guichets/<int:point_id>/", views.manage_status, name="manage_status"),
-    path("espace-agent/guichets/<int:point_id>/exceptions/", views.manage_exception, name="manage_exception"),
+    path(
+        "espace-agent/guichets/<int:point_id>/exceptions/",
+        views.manage_exception,
+        name="manage_exception",
+    ),
 ]

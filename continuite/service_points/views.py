@@ -56,7 +56,11 @@ def _lookup(data) -> PlaceLookup:
         commune = Commune.objects.filter(code=data["commune"], latitude__isnull=False).first()
         if commune and commune.search_name == normalize_name(data["q"]):
             return PlaceLookup(
-                place=Place(f"{commune.name} ({commune.departement_id})", commune.latitude, commune.longitude)
+                place=Place(
+                    f"{commune.name} ({commune.departement_id})",
+                    commune.latitude,
+                    commune.longitude,
+                )
             )
     return place_lookup(data["q"])
 
@@ -64,7 +68,8 @@ def _lookup(data) -> PlaceLookup:
 def detail(request, point_id: int):
     """A service point's public page: status, the week's hours, how it receives, how to reach it."""
     point = get_object_or_404(
-        ServicePoint.objects.with_status_at().select_related("network", "departement", "commune"), pk=point_id
+        ServicePoint.objects.with_status_at().select_related("network", "departement", "commune"),
+        pk=point_id,
     )
     now = timezone.now()
     current = (
@@ -97,7 +102,9 @@ def manage_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         points = points.filter(
-            Q(name__icontains=query) | Q(commune_name__icontains=query) | Q(postcode__startswith=query)
+            Q(name__icontains=query)
+            | Q(commune_name__icontains=query)
+            | Q(postcode__startswith=query)
         )
     page = Paginator(points, 50).get_page(request.GET.get("page"))
     manageable = set(
@@ -131,7 +138,9 @@ def manage_status(request, point_id: int):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("The status of %(name)s is recorded.") % {"name": point.name})
+            messages.success(
+                request, _("The status of %(name)s is recorded.") % {"name": point.name}
+            )
             return redirect("service_points:manage_status", point_id=point.pk)
     history = StatusChange.objects.filter(service_point=point).select_related("set_by")
     exception_form = OpeningExceptionForm()
@@ -158,7 +167,9 @@ def manage_exception(request, point_id: int):
     form = OpeningExceptionForm(request.POST)
     if form.is_valid():
         try:
-            services.opening_exception_add(service_point=point, actor=request.user, **form.cleaned_data)
+            services.opening_exception_add(
+                service_point=point, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -1,4 +1,4 @@
-"""Playwright fixtures: one Chromium per session, a fresh context (with or without JavaScript) per test.
+"""Playwright fixtures: one Chromium per session, a fresh context (JavaScript or not) per test.
 
 Playwright cannot download its own browser here, so Debian's Chromium is launched. Its sync API
 runs an event loop in the test thread; Django would then refuse ORM calls from that thread, which

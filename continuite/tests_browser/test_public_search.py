@@ -52,10 +52,13 @@ def test_the_public_finds_open_counters_nearest_first_and_opens_one(page):
     near, far, closed = lyon_counters()
 
     page.goto("/")
+    # A mark on the window survives an htmx swap, not a full page load.
+    page.evaluate("window.stillTheSamePage = true")
     submit_search(page, "69001")
 
     results = page.locator(f"#results {RESULT}")
     expect(results).to_have_count(2)
+    assert page.evaluate("window.stillTheSamePage === true"), "the search reloaded the page"
     expect(results.nth(0)).to_contain_text(near.name)
     expect(results.nth(1)).to_contain_text(far.name)
     expect(page.locator("#results")).not_to_contain_text(closed.name)

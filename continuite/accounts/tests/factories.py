@@ -27,7 +27,9 @@ class RoleFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     kind = Role.Kind.SITE_MANAGER
-    service_point = factory.SubFactory("continuite.service_points.tests.factories.ServicePointFactory")
+    service_point = factory.SubFactory(
+        "continuite.service_points.tests.factories.ServicePointFactory"
+    )
 
     class Params:
         steering = factory.Trait(kind=Role.Kind.STEERING, service_point=None)

@@ -44,12 +44,21 @@ def test_the_real_territory_is_loaded_with_postcodes_and_centroids():
     lyon_1 = Commune.objects.with_postcode("69001").get(kind="ARM")
     assert lyon_1.name == "Lyon 1er Arrondissement" and lyon_1.parent_id == "69123"
     assert 45 < lyon_1.latitude < 46
-    assert {c.departement_id for c in Commune.objects.matching_name("st-denis")} >= {"93", "974", "11"}
+    assert {c.departement_id for c in Commune.objects.matching_name("st-denis")} >= {
+        "93",
+        "974",
+        "11",
+    }
 
 
 @pytest.mark.parametrize(
     ("code", "zone"),
-    [("75", "Europe/Paris"), ("971", "America/Guadeloupe"), ("974", "Indian/Reunion"), ("988", "Pacific/Noumea")],
+    [
+        ("75", "Europe/Paris"),
+        ("971", "America/Guadeloupe"),
+        ("974", "Indian/Reunion"),
+        ("988", "Pacific/Noumea"),
+    ],
 )
 def test_each_territory_has_its_own_time_zone(code, zone):
     assert territory.time_zone(code).key == zone

@@ -21,7 +21,9 @@ class StatusChangeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StatusChange
 
-    service_point = factory.SubFactory("continuite.service_points.tests.factories.ServicePointFactory")
+    service_point = factory.SubFactory(
+        "continuite.service_points.tests.factories.ServicePointFactory"
+    )
     status = CrisisStatus.CLOSED
     reason = "Agents absents"
     starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
@@ -49,10 +51,14 @@ class ServicePointFactory(factory.django.DjangoModelFactory):
 
     class Params:
         closed = factory.Trait(
-            status_change=factory.RelatedFactory(StatusChangeFactory, "service_point", status=CrisisStatus.CLOSED)
+            status_change=factory.RelatedFactory(
+                StatusChangeFactory, "service_point", status=CrisisStatus.CLOSED
+            )
         )
         phone_only = factory.Trait(
-            status_change=factory.RelatedFactory(StatusChangeFactory, "service_point", status=CrisisStatus.PHONE_ONLY)
+            status_change=factory.RelatedFactory(
+                StatusChangeFactory, "service_point", status=CrisisStatus.PHONE_ONLY
+            )
         )
 
     @factory.post_generation
@@ -60,7 +66,9 @@ class ServicePointFactory(factory.django.DjangoModelFactory):
         """Weekly ranges, Monday to Friday; pass hours=[] for none."""
         if not create:
             return
-        ranges = extracted if extracted is not None else [(time(9), time(12)), (time(13, 30), time(17))]
+        ranges = (
+            extracted if extracted is not None else [(time(9), time(12)), (time(13, 30), time(17))]
+        )
         OpeningHours.objects.bulk_create(
             OpeningHours(service_point=obj, weekday=day, opens_at=o, closes_at=c)
             for day in range(5)

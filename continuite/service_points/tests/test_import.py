@@ -4,7 +4,11 @@ import pytest
 from django.core.management import call_command
 
 from continuite.service_points.models import ImportRun, OpeningHours, ServicePoint
-from continuite.service_points.services import FRANCE_SERVICES_FILE, TOWN_HALLS_FILE, directory_import
+from continuite.service_points.services import (
+    FRANCE_SERVICES_FILE,
+    TOWN_HALLS_FILE,
+    directory_import,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +27,18 @@ caf,69-1,Doublon,,69001,69381,,45.76,4.83,,,,,,,,,,,,,,,,
 
 
 def test_the_real_directory_gives_38456_points_and_a_second_import_adds_none():
-    first = [directory_import(source=s, path=p, wet_run=True) for s, p in
-             (("france-services", FRANCE_SERVICES_FILE), ("mairies", TOWN_HALLS_FILE))]
+    first = [
+        directory_import(source=s, path=p, wet_run=True)
+        for s, p in (("france-services", FRANCE_SERVICES_FILE), ("mairies", TOWN_HALLS_FILE))
+    ]
     assert [r.created for r in first] == [2845, 35611]
     assert all(not r.errors for r in first)
     assert ServicePoint.objects.count() == 38456
     hours = OpeningHours.objects.count()
-    again = [directory_import(source=s, path=p, wet_run=True) for s, p in
-             (("france-services", FRANCE_SERVICES_FILE), ("mairies", TOWN_HALLS_FILE))]
+    again = [
+        directory_import(source=s, path=p, wet_run=True)
+        for s, p in (("france-services", FRANCE_SERVICES_FILE), ("mairies", TOWN_HALLS_FILE))
+    ]
     assert [(r.created, r.updated) for r in again] == [(0, 0), (0, 0)]
     assert ServicePoint.objects.count() == 38456 and OpeningHours.objects.count() == hours
 
@@ -59,8 +67,12 @@ def test_a_changed_row_updates_the_point_and_its_hours(tmp_path):
     path = tmp_path / "caf.csv"
     path.write_text(GOOD_AND_BAD, encoding="utf-8")
     directory_import(source="csv", path=path, wet_run=True)
-    path.write_text(GOOD_AND_BAD.replace("CAF du Rhône — Lyon", "CAF de Lyon").replace(
-        "08:30-12:00 / 13:00-16:30", "09:00-12:00"), encoding="utf-8")
+    path.write_text(
+        GOOD_AND_BAD.replace("CAF du Rhône — Lyon", "CAF de Lyon").replace(
+            "08:30-12:00 / 13:00-16:30", "09:00-12:00"
+        ),
+        encoding="utf-8",
+    )
     run = directory_import(source="csv", path=path, wet_run=True)
     assert (run.created, run.updated, run.unchanged) == (0, 1, 1)
     point = ServicePoint.objects.get(external_id="69-1")

@@ -27,7 +27,10 @@ def test_a_scheduled_status_takes_effect_at_its_start_and_ends_at_its_end():
     point = ServicePointFactory()
     now = timezone.now()
     StatusChangeFactory(
-        service_point=point, status="closed", starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=5)
+        service_point=point,
+        status="closed",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=5),
     )
     assert point.status_at(now) == "open"
     assert point.status_at(now + timedelta(days=3)) == "closed"
@@ -37,9 +40,14 @@ def test_a_scheduled_status_takes_effect_at_its_start_and_ends_at_its_end():
 def test_a_later_start_wins_and_the_earlier_status_resumes_after_it():
     point = ServicePointFactory()
     now = timezone.now()
-    StatusChangeFactory(service_point=point, status="phone_only", starts_at=now - timedelta(days=10))
     StatusChangeFactory(
-        service_point=point, status="closed", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1)
+        service_point=point, status="phone_only", starts_at=now - timedelta(days=10)
+    )
+    StatusChangeFactory(
+        service_point=point,
+        status="closed",
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=1),
     )
     assert point.status_at(now) == "closed"
     assert point.status_at(now + timedelta(days=2)) == "phone_only"
@@ -49,11 +57,20 @@ def test_setting_a_status_keeps_the_history_and_writes_the_audit_log():
     point, manager = ServicePointFactory(), UserFactory()
     now = timezone.now()
     service_point_set_status(
-        service_point=point, status="closed", reason="Désinfection", starts_at=now, ends_at=None, actor=manager
+        service_point=point,
+        status="closed",
+        reason="Désinfection",
+        starts_at=now,
+        ends_at=None,
+        actor=manager,
     )
     service_point_set_status(
-        service_point=point, status="open", reason="Réouverture", starts_at=now + timedelta(minutes=1),
-        ends_at=None, actor=manager,
+        service_point=point,
+        status="open",
+        reason="Réouverture",
+        starts_at=now + timedelta(minutes=1),
+        ends_at=None,
+        actor=manager,
     )
     assert point.status_changes.count() == 2
     log = AuditLog.objects.filter(action="service_point.status_set", target_id=str(point.pk))
@@ -86,7 +103,9 @@ def test_bad_status_input_is_refused_and_changes_nothing(status, reason, starts,
 
 
 window = st.tuples(
-    st.sampled_from(CrisisStatus.values), st.integers(-100, 100), st.one_of(st.none(), st.integers(1, 100))
+    st.sampled_from(CrisisStatus.values),
+    st.integers(-100, 100),
+    st.one_of(st.none(), st.integers(1, 100)),
 )
 
 
@@ -108,6 +127,8 @@ class StatusInForceProperties(TestCase):
                 )
             )
         at = base + timedelta(hours=probe)
-        covering = [c for c in changes if c.starts_at <= at and (c.ends_at is None or c.ends_at > at)]
+        covering = [
+            c for c in changes if c.starts_at <= at and (c.ends_at is None or c.ends_at > at)
+        ]
         expected = max(covering, key=lambda c: (c.starts_at, c.id)).status if covering else "open"
         assert ServicePoint.objects.with_status_at(at).get(pk=point.pk).status_in_force == expected

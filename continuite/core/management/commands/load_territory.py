@@ -4,7 +4,9 @@ from continuite.core.services import territory_load
 
 
 class Command(BaseCommand):
-    help = "Load or update regions, départements, communes and postcodes from the shipped open data."
+    help = (
+        "Load or update regions, départements, communes and postcodes from the shipped open data."
+    )
 
     def handle(self, *args, **options):
         counts = territory_load()

@@ -36,13 +36,19 @@ CRISIS = [
         CrisisStatus.PHONE_ONLY,
         0.04,
         0.15,
-        ["Accueil téléphonique uniquement pendant le confinement", "Agents en télétravail : appelez-nous"],
+        [
+            "Accueil téléphonique uniquement pendant le confinement",
+            "Agents en télétravail : appelez-nous",
+        ],
     ),
     (
         CrisisStatus.APPOINTMENTS_ONLY,
         0.06,
         0.10,
-        ["Accueil uniquement sur rendez-vous (jauge sanitaire)", "Sur rendez-vous pour limiter l'attente"],
+        [
+            "Accueil uniquement sur rendez-vous (jauge sanitaire)",
+            "Sur rendez-vous pour limiter l'attente",
+        ],
     ),
     (
         CrisisStatus.EMERGENCY_ONLY,
@@ -56,7 +62,13 @@ DEMO_AGENTS = [
     # username, first name, last name, role kind, scope description
     ("pilotage", "Claire", "Martin", Role.Kind.STEERING, "national"),
     ("prefecture.rhone", "Hugo", "Bernard", Role.Kind.STEERING, "departement:69"),
-    ("reseau.france-services", "Inès", "Petit", Role.Kind.NETWORK_MANAGER, "network:france-services"),
+    (
+        "reseau.france-services",
+        "Inès",
+        "Petit",
+        Role.Kind.NETWORK_MANAGER,
+        "network:france-services",
+    ),
     ("reseau.mairies.rhone", "Louis", "Durand", Role.Kind.NETWORK_MANAGER, "network:mairie/69"),
     ("site.lyon", "Nadia", "Leroy", Role.Kind.SITE_MANAGER, "sites:lyon"),
     ("agent.lyon", "Paul", "Moreau", Role.Kind.AGENT, "sites:lyon"),
@@ -71,7 +83,9 @@ class Command(BaseCommand):
             self.stdout.write("Loading the territory (communes, départements, regions)...")
             territory_load()
         for source in ("france-services", "mairies"):
-            call_command("import_directory", source, wet_run=True, if_changed=True, stdout=self.stdout)
+            call_command(
+                "import_directory", source, wet_run=True, if_changed=True, stdout=self.stdout
+            )
         self._crisis()
         agents = self._agents()
         self._print_agents(agents)
@@ -90,7 +104,9 @@ class Command(BaseCommand):
             for status, share, hard_share, reasons in CRISIS:
                 share = hard_share if departement == HARD_HIT_DEPARTEMENT else share
                 if draw < share:
-                    starts_at = now - timedelta(days=rng.randint(0, DAYS_OF_HISTORY), hours=rng.randint(0, 10))
+                    starts_at = now - timedelta(
+                        days=rng.randint(0, DAYS_OF_HISTORY), hours=rng.randint(0, 10)
+                    )
                     ends_at = None
                     if rng.random() < 0.3:
                         ends_at = now + timedelta(days=rng.randint(2, 21))
@@ -106,7 +122,7 @@ class Command(BaseCommand):
                     break
                 draw -= share
         # A few reopenings already announced, to show statuses scheduled ahead.
-        for change in changes[:: 25]:
+        for change in changes[::25]:
             if change.status == CrisisStatus.CLOSED and change.ends_at is None:
                 changes.append(
                     StatusChange(
@@ -121,7 +137,9 @@ class Command(BaseCommand):
         if not OpenRateSnapshot.objects.exists():
             for days_ago in range(DAYS_OF_HISTORY, -1, -1):
                 open_rate_snapshot_take(at=now - timedelta(days=days_ago))
-        self.stdout.write(f"Synthetic crisis: {len(changes)} status changes over {DAYS_OF_HISTORY} days.")
+        self.stdout.write(
+            f"Synthetic crisis: {len(changes)} status changes over {DAYS_OF_HISTORY} days."
+        )
 
     def _agents(self):
         lyon = ServicePoint.objects.filter(postcode__startswith="6900").order_by("name")
@@ -139,7 +157,12 @@ class Command(BaseCommand):
                 targets = [{"service_point": point} for point in lyon_sites]
             elif scope.startswith("network:"):
                 slug, _sep, departement = scope.removeprefix("network:").partition("/")
-                targets = [{"network": Network.objects.get(slug=slug), "departement_id": departement or None}]
+                targets = [
+                    {
+                        "network": Network.objects.get(slug=slug),
+                        "departement_id": departement or None,
+                    }
+                ]
             elif scope.startswith("departement:"):
                 targets = [{"departement_id": scope.removeprefix("departement:")}]
             else:
@@ -151,11 +174,19 @@ class Command(BaseCommand):
 
     def _print_agents(self, agents):
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo agents (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo agents (password for all: {DEMO_PASSWORD})"))
         for user in agents:
             roles = list(user.roles.select_related("network", "departement", "service_point"))
-            scope = str(roles[0]) if len(roles) == 1 else f"{roles[0].get_kind_display()} ({len(roles)} sites)"
+            scope = (
+                str(roles[0])
+                if len(roles) == 1
+                else f"{roles[0].get_kind_display()} ({len(roles)} sites)"
+            )
             self.stdout.write(f"  {user.username:<24} {user.get_full_name():<16} {scope}")
         self.stdout.write("")
-        self.stdout.write("Second factor relaxed in the demo (required in production for managers).")
-        self.stdout.write("Open http://127.0.0.1:8000 — agents' area: http://127.0.0.1:8000/compte/connexion/")
+        self.stdout.write(
+            "Second factor relaxed in the demo (required in production for managers)."
+        )
+        self.stdout.write(
+            "Open http://127.0.0.1:8000 — agents' area: http://127.0.0.1:8000/compte/connexion/"
+        )

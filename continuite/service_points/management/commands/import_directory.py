@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("source", choices=sorted(READERS))
         parser.add_argument("file", nargs="?", help="the file to load (.csv or .csv.gz)")
         parser.add_argument("--wet-run", action="store_true", help="write to the database")
-        parser.add_argument("--if-changed", action="store_true", help="skip a file already loaded as it is")
+        parser.add_argument(
+            "--if-changed", action="store_true", help="skip a file already loaded as it is"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, source, file, wet_run, if_changed, no_progress, **options):
