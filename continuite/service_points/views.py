@@ -142,21 +142,7 @@ def manage_status(request, point_id: int):
                 request, _("The status of %(name)s is recorded.") % {"name": point.name}
             )
             return redirect("service_points:manage_status", point_id=point.pk)
-    history = StatusChange.objects.filter(service_point=point).select_related("set_by")
-    exception_form = OpeningExceptionForm()
-    return render(
-        request,
-        "service_points/manage_status.html",
-        {
-            "point": point,
-            "form": form,
-            "history": history,
-            "exception_form": exception_form,
-            "exceptions": point.opening_exceptions.all(),
-            "now": timezone.now(),
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
+    return _status_page(request, point, form, OpeningExceptionForm())
 
 
 @login_required
@@ -175,19 +161,23 @@ def manage_exception(request, point_id: int):
         else:
             messages.success(request, _("The exception is recorded."))
             return redirect("service_points:manage_status", point_id=point.pk)
-    history = StatusChange.objects.filter(service_point=point).select_related("set_by")
+    return _status_page(request, point, StatusForm(time_zone=point.time_zone), form)
+
+
+def _status_page(request, point, form, exception_form):
+    """The status page, with the history; 400 when one of its forms was refused."""
+    refused = any(f.is_bound and f.errors for f in (form, exception_form))
     return render(
         request,
         "service_points/manage_status.html",
         {
             "point": point,
-            "form": StatusForm(time_zone=point.time_zone),
-            "history": history,
-            "exception_form": form,
+            "form": form,
+            "history": StatusChange.objects.filter(service_point=point).select_related("set_by"),
+            "exception_form": exception_form,
             "exceptions": point.opening_exceptions.all(),
-            "now": timezone.now(),
         },
-        status=400,
+        status=400 if refused else 200,
     )
 
 
