@@ -12,17 +12,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
         territory_load()
 
 
-@pytest.fixture(autouse=True)
-def _french(settings):
-    settings.LANGUAGE_CODE = "fr"
-
-
-@pytest.fixture
-def client_fr(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
-    return client
-
-
 @pytest.fixture
 def reference_data(transactional_db):
     """For tests whose data must be committed (live server, Celery worker): networks and territory.

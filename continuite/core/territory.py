@@ -1,6 +1,6 @@
 """Time zones and public-holiday calendars of each territory."""
 
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,3 @@ def _calendar(departement_code: str) -> holidays.HolidayBase:
 def public_holiday(departement_code: str, day: date) -> str | None:
     """The name of the public holiday on that day in that territory, or None."""
     return _calendar(departement_code).get(day)
-
-
-def local_now(departement_code: str, now: datetime) -> datetime:
-    return now.astimezone(time_zone(departement_code))
