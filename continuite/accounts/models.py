@@ -96,7 +96,7 @@ class Role(models.Model):
 class AuditLog(models.Model):
     """One line per audited action: who did what to which record, when."""
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("date and time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

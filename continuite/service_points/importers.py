@@ -201,6 +201,9 @@ def france_services(path: Path) -> Iterator[tuple[int, Record | RowError]]:
             yield line, record
 
 
+TOWN_HALL_NAMES = {"COMD": "Mairie déléguée de %(name)s", "SRM": "Mairie de secteur %(name)s"}
+
+
 def town_halls(path: Path) -> Iterator[tuple[int, Record | RowError]]:
     """The DILA directory of town halls (mairies, mairies déléguées, arrondissement town halls)."""
     for line, row in read_rows(path):
@@ -218,10 +221,8 @@ def town_halls(path: Path) -> Iterator[tuple[int, Record | RowError]]:
             kind = _required(row, "type_entite")
             code = _required(row, "code_insee")
             name = _required(row, "nom_commune")
-            label = {
-                "COMD": _("Mairie déléguée de %(name)s"),
-                "SRM": _("Mairie de secteur %(name)s"),
-            }.get(kind, _("Mairie de %(name)s"))
+            # Names are stored data, in French whatever the language of the person importing.
+            label = TOWN_HALL_NAMES.get(kind, "Mairie de %(name)s")
             suspect = row["coord_suspecte"].strip() == "1"
             record = Record(
                 network="mairie",
