@@ -37,6 +37,15 @@ def _commune_place(commune: Commune) -> Place:
     return Place(f"{commune.name} ({commune.departement_id})", commune.latitude, commune.longitude)
 
 
+def _unplaced(query: str) -> str:
+    # The communes of the overseas collectivities, and a few created in 2025-2026, have no
+    # published outline yet: say so rather than pretend they do not exist.
+    return _(
+        "“%(query)s” is known, but cannot be placed on the map yet: call its town hall, "
+        "or search from a neighbouring commune."
+    ) % {"query": query}
+
+
 def place_lookup(query: str) -> PlaceLookup:
     """Read a postcode, an INSEE code or a commune name; several communes of that name are offered."""
     query = query.strip()
@@ -52,6 +61,8 @@ def place_lookup(query: str) -> PlaceLookup:
         arrondissement_parents = {c.parent_id for c in communes if c.parent_id}
         communes = [c for c in communes if c.code not in arrondissement_parents]
         if not communes:
+            if Commune.objects.with_postcode(postcode).exists():
+                return PlaceLookup(error=_unplaced(postcode))
             return PlaceLookup(error=_("The postcode %(code)s is unknown.") % {"code": postcode})
         latitude = sum(c.latitude for c in communes) / len(communes)
         longitude = sum(c.longitude for c in communes) / len(communes)
@@ -62,6 +73,8 @@ def place_lookup(query: str) -> PlaceLookup:
         if commune:
             return PlaceLookup(place=_commune_place(commune))
     communes = list(located.matching_name(query).order_by("-population", "code")[:50])
+    if not communes and Commune.objects.matching_name(query).exists():
+        return PlaceLookup(error=_unplaced(query))
     if not communes:
         folded = normalize_name(query)
         if len(folded) >= 3:

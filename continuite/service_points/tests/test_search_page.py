@@ -64,3 +64,10 @@ def test_bad_queries_get_a_clear_french_message(client, query, message):
     assert response.status_code == 200
     assert response.context["lookup"].error
     assert message in response.context["lookup"].error
+
+
+@pytest.mark.parametrize("query", ["97500", "Miquelon-Langlade"])
+def test_a_commune_that_cannot_be_placed_is_not_called_unknown(client, query):
+    # Saint-Pierre-et-Miquelon has no published commune outline to search from.
+    error = search(client, q=query).context["lookup"].error
+    assert query in error and "inconnu" not in error and "Aucune commune" not in error
