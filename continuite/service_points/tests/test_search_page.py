@@ -71,3 +71,10 @@ def test_a_commune_that_cannot_be_placed_is_not_called_unknown(client, query):
     # Saint-Pierre-et-Miquelon has no published commune outline to search from.
     error = search(client, q=query).context["lookup"].error
     assert query in error and "inconnu" not in error and "Aucune commune" not in error
+
+
+def test_a_search_takes_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    ServicePointFactory.create_batch(25)
+    with django_assert_max_num_queries(12):
+        response = search(client, q="69001")
+    assert len(response.context["results"]) == 20
