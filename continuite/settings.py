@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "continuite.core",
     "continuite.accounts",
     "continuite.service_points",
+    "continuite.notifications",
+    "continuite.appointments",
     "continuite.dashboard",
 ]
 
@@ -155,6 +157,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "continuite.dashboard.tasks.snapshot_open_rates",
         "schedule": env_int("OPEN_RATE_SNAPSHOT_SECONDS", 3600),
     },
+    "sync-all-slots": {"task": "continuite.appointments.tasks.sync_all_slots", "schedule": 24 * 3600},
+    "release-emergency-seats": {"task": "continuite.appointments.tasks.release_emergency_seats", "schedule": 900},
+    # Every 15 minutes, for appointments between 47 and 48 hours ahead (the window overlaps runs;
+    # the outbox sends each reminder once).
+    "send-reminders": {"task": "continuite.appointments.tasks.send_reminders", "schedule": 900},
+    "deliver-pending-messages": {"task": "continuite.notifications.tasks.deliver_pending", "schedule": 300},
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -233,8 +241,33 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Email goes over SMTP in production; the local default writes messages to var/mail/.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# SMS: an HTTP provider in production (SMS_API_URL, SMS_API_TOKEN), a file under var/ locally.
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "continuite.notifications.backends.HttpSmsBackend"
+    if PRODUCTION
+    else "continuite.notifications.backends.FileSmsBackend",
+)
+SMS_API_URL = env_str("SMS_API_URL")
+SMS_API_TOKEN = env_str("SMS_API_TOKEN")
+SMS_SENDER = env_str("SMS_SENDER", "Continuite")
+SMS_FILE_PATH = VAR_DIR / "sms.log"
+# The address people's links point to (emails and SMS are read outside the site).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Continuité <ne-pas-repondre@continuite.example>"
 )

@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("continuite.service_points.urls")),
     path("compte/", include("continuite.accounts.urls")),
+    path("", include("continuite.appointments.urls")),
     path("pilotage/", include("continuite.dashboard.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,39 @@
+"""The secret manage link: signed, expiring, and useless once the appointment is over."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Appointment
+
+_SALT = "continuite.appointments.manage"
+MAX_AGE = timedelta(days=120)
+
+
+def manage_token(appointment: Appointment) -> str:
+    return signing.dumps({"ref": appointment.reference}, salt=_SALT, compress=True)
+
+
+def manage_url(appointment: Appointment) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "appointments:manage", args=[manage_token(appointment)]
+    )
+
+
+def appointment_from_token(token: str) -> Appointment | None:
+    """The appointment the link names, or None if the link is tampered with, expired or over."""
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    appointment = (
+        Appointment.objects.select_related("service_point", "reason", "person", "slot")
+        .filter(reference=data.get("ref"))
+        .first()
+    )
+    if appointment is None or appointment.ends_at < timezone.now() - timedelta(days=1):
+        return None
+    return appointment

@@ -1,0 +1,66 @@
+"""What people receive about their appointment: email with an .ics file, and SMS."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from icalendar import Calendar, Event
+
+from continuite.notifications.models import Message
+from continuite.notifications.services import Attachment, message_enqueue
+
+from .links import manage_url
+from .models import Appointment, Mode
+
+SUBJECTS = {
+    "confirmation": _("Your appointment is confirmed"),
+    "cancellation": _("Your appointment is cancelled"),
+    "moved": _("Your appointment has been moved"),
+    "reminder": _("Reminder: your appointment"),
+}
+
+
+def ics_for(appointment: Appointment) -> str:
+    """An iCalendar file for the person's calendar, in the service point's time zone."""
+    point = appointment.service_point
+    calendar = Calendar()
+    calendar.add("prodid", "-//Continuite//Rendez-vous//FR")
+    calendar.add("version", "2.0")
+    calendar.add(
+        "method", "CANCEL" if appointment.status == Appointment.Status.CANCELLED else "PUBLISH"
+    )
+    event = Event()
+    event.add("uid", f"{appointment.reference}@continuite")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.starts_at.astimezone(point.time_zone))
+    event.add("dtend", appointment.ends_at.astimezone(point.time_zone))
+    event.add("summary", f"{appointment.reason.label} — {point.name}")
+    if appointment.mode == Mode.ON_SITE:
+        event.add("location", point.address or point.commune_name)
+    event.add("description", manage_url(appointment))
+    if appointment.status == Appointment.Status.CANCELLED:
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+def appointment_notify(*, appointment: Appointment, kind: str) -> None:
+    """Write the person's messages for this event to the outbox (once per event and channel)."""
+    # People read French, whatever language the agent who triggered the change uses.
+    with translation.override("fr"), timezone.override(appointment.service_point.time_zone):
+        context = {"appointment": appointment, "kind": kind, "manage_url": manage_url(appointment)}
+        key = f"appointment:{appointment.pk}:{kind}"
+        message_enqueue(
+            channel=Message.Channel.SMS,
+            to=appointment.person.phone,
+            body=render_to_string("appointments/messages/sms.txt", context).strip(),
+            dedup_key=f"{key}:sms",
+        )
+        if appointment.person.email:
+            message_enqueue(
+                channel=Message.Channel.EMAIL,
+                to=appointment.person.email,
+                subject=str(SUBJECTS[kind]),
+                body=render_to_string("appointments/messages/email.txt", context).strip(),
+                dedup_key=f"{key}:email",
+                attachment=Attachment("rendez-vous.ics", ics_for(appointment), "text/calendar"),
+            )

@@ -1,0 +1,506 @@
+"""Reasons, opening ranges, the health protocol's capacity rules, slots and appointments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from continuite.service_points.models import Network, ServicePoint
+
+
+class Mode(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    PHONE = "phone", _("By phone")
+    VIDEO = "video", _("By video call")
+
+
+class Reason(models.Model):
+    """A reason for an appointment (motif) offered by a network, with its booking rules."""
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="reasons")
+    label = models.CharField(_("label"), max_length=150)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    on_site = models.BooleanField(_("on site"), default=True)
+    by_phone = models.BooleanField(_("by phone"), default=False)
+    by_video = models.BooleanField(_("by video call"), default=False)
+    public_booking = models.BooleanField(
+        _("the public may book"), default=True, help_text=_("Otherwise only agents book it.")
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(_("minimum notice (hours)"), default=2)
+    max_horizon_days = models.PositiveSmallIntegerField(_("booking horizon (days)"), default=60)
+    max_active_per_person = models.PositiveSmallIntegerField(
+        _("active appointments per person"), default=1
+    )
+    lottery = models.BooleanField(
+        _("lottery for scarce slots"),
+        default=False,
+        help_text=_("Requests are gathered, then drawn; the others are offered a call-back."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["network", "label"]
+        verbose_name = _("reason")
+        verbose_name_plural = _("reasons")
+        constraints = [
+            models.CheckConstraint(name="reason_duration", condition=Q(duration_minutes__gte=5)),
+            models.CheckConstraint(
+                name="reason_has_a_mode",
+                condition=Q(on_site=True) | Q(by_phone=True) | Q(by_video=True),
+            ),
+            models.CheckConstraint(
+                name="reason_per_person", condition=Q(max_active_per_person__gte=1)
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def modes(self) -> list[str]:
+        return [
+            m
+            for m, on in (
+                (Mode.ON_SITE, self.on_site),
+                (Mode.PHONE, self.by_phone),
+                (Mode.VIDEO, self.by_video),
+            )
+            if on
+        ]
+
+
+class OpeningRange(models.Model):
+    """A weekly range during which a service point receives by appointment (plage d'ouverture)."""
+
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.CASCADE, related_name="opening_ranges"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
+        choices=[
+            (i, d)
+            for i, d in enumerate(
+                [
+                    _("Monday"),
+                    _("Tuesday"),
+                    _("Wednesday"),
+                    _("Thursday"),
+                    _("Friday"),
+                    _("Saturday"),
+                    _("Sunday"),
+                ]
+            )
+        ],
+    )
+    opens_at = models.TimeField(_("from"))
+    closes_at = models.TimeField(_("to"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until (inclusive)"), null=True, blank=True)
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=30)
+    mode = models.CharField(
+        _("reception"),
+        max_length=10,
+        choices=Mode.choices,
+        default=Mode.ON_SITE,
+        help_text=_(
+            "People present on site count against the health protocol; phone and video do not."
+        ),
+    )
+    agents_on_duty = models.PositiveSmallIntegerField(_("agents on duty"), default=1)
+    reasons = models.ManyToManyField(
+        Reason, related_name="opening_ranges", verbose_name=_("reasons served")
+    )
+
+    class Meta:
+        ordering = ["service_point", "weekday", "opens_at"]
+        verbose_name = _("opening range")
+        verbose_name_plural = _("opening ranges")
+        constraints = [
+            models.CheckConstraint(
+                name="opening_range_order", condition=Q(closes_at__gt=F("opens_at"))
+            ),
+            models.CheckConstraint(name="opening_range_weekday", condition=Q(weekday__lte=6)),
+            models.CheckConstraint(name="opening_range_slot", condition=Q(slot_minutes__gte=5)),
+            models.CheckConstraint(name="opening_range_agents", condition=Q(agents_on_duty__gte=1)),
+            models.CheckConstraint(
+                name="opening_range_validity",
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service_point} {self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class HealthProtocol(models.Model):
+    """The health protocol's numbers for a service point: people present, buffers, emergency share."""
+
+    service_point = models.OneToOneField(
+        ServicePoint, on_delete=models.CASCADE, related_name="health_protocol"
+    )
+    max_people_present = models.PositiveSmallIntegerField(_("people present at once, at most"))
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("minutes between appointments"),
+        default=0,
+        help_text=_("Cleaning and airing between two appointments."),
+    )
+    emergency_share_percent = models.PositiveSmallIntegerField(
+        _("share held back for emergencies (%)"),
+        default=0,
+        help_text=_(
+            "Seats kept for the emergencies of isolated and vulnerable people, released the day before."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("health protocol")
+        verbose_name_plural = _("health protocols")
+        constraints = [
+            models.CheckConstraint(name="protocol_people", condition=Q(max_people_present__gte=1)),
+            models.CheckConstraint(
+                name="protocol_share", condition=Q(emergency_share_percent__lte=100)
+            ),
+            models.CheckConstraint(name="protocol_buffer", condition=Q(buffer_minutes__lte=240)),
+        ]
+
+    def __str__(self):
+        return f"{self.service_point}: {self.max_people_present}"
+
+
+class SlotQuerySet(models.QuerySet):
+    def bookable(self):
+        """Slots with a seat the public may take now (emergency seats held back excepted)."""
+        return self.filter(
+            booked__lt=F("capacity") - F("held_for_emergencies"), over_capacity=False
+        )
+
+
+class Slot(models.Model):
+    """A time window of an opening range with a number of seats; bookings never exceed them."""
+
+    opening_range = models.ForeignKey(OpeningRange, on_delete=models.PROTECT, related_name="slots")
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="slots")
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("seats"))
+    held_for_emergencies = models.PositiveSmallIntegerField(
+        _("seats held for emergencies"), default=0
+    )
+    booked = models.PositiveSmallIntegerField(_("seats taken"), default=0)
+    # Set when a change left fewer seats than bookings: the appointments go to the closure flow.
+    over_capacity = models.BooleanField(_("over capacity"), default=False)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opening_range", "starts_at"], name="slot_unique_start"
+            ),
+            models.CheckConstraint(name="slot_window", condition=Q(ends_at__gt=F("starts_at"))),
+            # The database itself refuses a booking beyond the seats (unless flagged by a change).
+            models.CheckConstraint(
+                name="slot_no_overbooking",
+                condition=Q(booked__lte=F("capacity")) | Q(over_capacity=True),
+            ),
+            models.CheckConstraint(
+                name="slot_held", condition=Q(held_for_emergencies__lte=F("capacity"))
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["service_point", "starts_at"],
+                name="slot_free_by_point",
+                condition=Q(over_capacity=False),
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.service_point_id} {self.starts_at:%Y-%m-%d %H:%M} {self.booked}/{self.capacity}"
+        )
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.held_for_emergencies - self.booked)
+
+
+class Person(models.Model):
+    """Someone who booked or asked for a call-back, found again by phone or email (no account)."""
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True, help_text=_("E.164"))
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    name = models.CharField(_("name"), max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.name
+
+
+class Appointment(models.Model):
+    """A booking of one seat in a slot; never deleted, its history kept."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CHECKED_IN = "checked_in", _("Arrived")
+        DONE = "done", _("Done")
+        NO_SHOW = "no_show", _("Did not come")
+        CANCELLED = "cancelled", _("Cancelled")
+        MOVED = "moved", _("Moved")
+
+    ACTIVE = (Status.BOOKED, Status.CHECKED_IN)
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True)
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="appointments"
+    )
+    reason = models.ForeignKey(Reason, on_delete=models.PROTECT, related_name="appointments")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    mode = models.CharField(_("reception"), max_length=10, choices=Mode.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.BOOKED
+    )
+    moved_to = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="moved_from"
+    )
+    # The form's one-time key: a double submission finds the first booking instead of a second one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [models.Index(fields=["service_point", "starts_at"], name="appointment_agenda")]
+
+    def __str__(self):
+        return f"{self.reference} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class AppointmentEvent(models.Model):
+    """One line of an appointment's history: booked, moved, cancelled, checked in..."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    kind = models.CharField(_("event"), max_length=30)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+
+    def __str__(self):
+        return f"{self.appointment_id} {self.kind}"
+
+
+class CallbackRequest(models.Model):
+    """« Être rappelé »: a person asks to be called back about a reason, in a preferred window."""
+
+    class Window(models.TextChoices):
+        MORNING = "morning", _("Morning (9:00–12:00)")
+        AFTERNOON = "afternoon", _("Afternoon (14:00–17:00)")
+        ANY = "any", _("Any time")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To call")
+        DONE = "done", _("Done")
+        UNREACHABLE = "unreachable", _("Could not be reached")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True)
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="callback_requests"
+    )
+    reason = models.ForeignKey(Reason, on_delete=models.PROTECT, related_name="callback_requests")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="callback_requests")
+    preferred_window = models.CharField(
+        _("preferred time"), max_length=10, choices=Window.choices, default=Window.ANY
+    )
+    note = models.CharField(_("what it is about"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    # Called back within 2 business days of the request, on the territory's calendar.
+    due_at = models.DateTimeField(_("to call back before"))
+    origin = models.CharField(_("origin"), max_length=20, default="public")
+    submission_key = models.UUIDField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("call-back request")
+        verbose_name_plural = _("call-back requests")
+        indexes = [
+            models.Index(
+                fields=["service_point", "due_at"],
+                name="callback_queue",
+                condition=Q(status="open"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.person}"
+
+
+class CallbackAttempt(models.Model):
+    """One call made for a call-back request, with its outcome."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached, handled")
+        NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Message left")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        APPOINTMENT = "appointment", _("Reached, appointment booked")
+
+    request = models.ForeignKey(CallbackRequest, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("call-back attempt")
+        verbose_name_plural = _("call-back attempts")
+
+    def __str__(self):
+        return f"{self.request_id} {self.outcome}"
+
+
+class QueueTicket(models.Model):
+    """A person waiting at the counter without appointment; emergencies and vulnerable people first."""
+
+    class Priority(models.IntegerChoices):
+        EMERGENCY = 0, _("Emergency")
+        VULNERABLE = 1, _("Vulnerable person")
+        WALK_IN = 2, _("Walk-in")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SERVED = "served", _("Served")
+        GONE = "gone", _("Left before being served")
+
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.CASCADE, related_name="queue_tickets"
+    )
+    number = models.PositiveIntegerField(_("ticket"))
+    service_day = models.DateField(_("day"))
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.WALK_IN
+    )
+    label = models.CharField(_("name or description"), max_length=150, blank=True)
+    reason = models.ForeignKey(
+        Reason, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("reason")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    arrived_at = models.DateTimeField(_("arrived at"), auto_now_add=True)
+    served_at = models.DateTimeField(_("served or left at"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["priority", "arrived_at", "id"]
+        verbose_name = _("queue ticket")
+        verbose_name_plural = _("queue tickets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_point", "service_day", "number"], name="queue_ticket_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.service_point_id} {self.service_day} #{self.number}"
+
+
+class LotteryRequest(models.Model):
+    """A request for a slot of a lottery reason, gathered until the draw."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the draw")
+        WON = "won", _("Drawn: appointment booked")
+        LOST = "lost", _("Not drawn: call-back offered")
+
+    reason = models.ForeignKey(Reason, on_delete=models.PROTECT, related_name="lottery_requests")
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="lottery_requests"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="lottery_requests")
+    draw_on = models.DateField(_("draw day"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    callback_request = models.OneToOneField(
+        CallbackRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("lottery request")
+        verbose_name_plural = _("lottery requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason", "service_point", "person", "draw_on"], name="lottery_one_request"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reason_id} {self.person_id} {self.draw_on}"
+
+
+class LotteryDraw(models.Model):
+    """A draw of a reason's scarce slots at a service point, with its recorded seed (reproducible)."""
+
+    reason = models.ForeignKey(Reason, on_delete=models.PROTECT, related_name="lottery_draws")
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="lottery_draws"
+    )
+    draw_on = models.DateField(_("draw day"))
+    seed = models.CharField(_("seed"), max_length=64)
+    drawn_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
+    requests = models.PositiveIntegerField(default=0)
+    winners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-drawn_at"]
+        verbose_name = _("lottery draw")
+        verbose_name_plural = _("lottery draws")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason", "service_point", "draw_on"], name="lottery_one_draw"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reason_id} {self.service_point_id} {self.draw_on}"

@@ -1,0 +1,3 @@
+"""URL patterns of this part of the appointments app."""
+
+urlpatterns = []

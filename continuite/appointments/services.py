@@ -1,0 +1,262 @@
+"""Writes on appointments: book, cancel, move, check in, no-show. Never overbook, never lose one."""
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Appointment, AppointmentEvent, Person, Reason, Slot
+from .phones import normalize_phone
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+def _notify(appointment: Appointment, kind: str) -> None:
+    # Imported here: messages are composed by the notifications module of this app.
+    from .messages import appointment_notify
+
+    appointment_notify(appointment=appointment, kind=kind)
+
+
+def _check_slot_for_reason(
+    slot: Slot, reason: Reason, mode: str, now: datetime, *, by_agent: bool
+) -> None:
+    if not reason.is_active or (not reason.public_booking and not by_agent):
+        raise ValidationError(_("This reason cannot be booked online."))
+    if mode not in reason.modes():
+        raise ValidationError(_("This reason is not offered in that form of reception."))
+    if slot.mode != mode:
+        raise ValidationError(_("This slot is not offered in that form of reception."))
+    if not slot.opening_range.reasons.filter(pk=reason.pk).exists():
+        raise ValidationError(_("This slot is not open for this reason."))
+    if slot.starts_at <= now:
+        raise ValidationError(_("This slot has already passed. Choose another one."))
+    if not by_agent and slot.starts_at < now + timedelta(hours=reason.min_notice_hours):
+        raise ValidationError(
+            _("This slot is too close: book at least %(hours)s hours ahead, or call the counter.")
+            % {"hours": reason.min_notice_hours}
+        )
+    if slot.starts_at > now + timedelta(days=reason.max_horizon_days):
+        raise ValidationError(
+            _("Appointments for this reason open %(days)s days ahead at most.")
+            % {"days": reason.max_horizon_days}
+        )
+
+
+def person_for(*, name: str, phone: str, email: str, departement_code: str) -> Person:
+    """The person with this phone number (created on first booking); locked for this transaction."""
+    e164 = normalize_phone(phone, departement_code=departement_code)
+    if e164 is None:
+        raise ValidationError(
+            {"phone": _("This phone number is not valid. Example: 06 12 34 56 78.")}
+        )
+    try:
+        with transaction.atomic():
+            person, _created = Person.objects.get_or_create(
+                phone=e164, defaults={"name": name, "email": email}
+            )
+    except IntegrityError:
+        person = Person.objects.get(phone=e164)
+    # One person's bookings are taken one at a time, so the per-person cap cannot be raced.
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if (name and person.name != name) or (email and person.email != email):
+        person.name, person.email = name or person.name, email or person.email
+        person.save(update_fields=["name", "email"])
+    return person
+
+
+def _active_for_reason(person: Person, reason: Reason, *, email: str):
+    same_person = Q(person=person)
+    if email:
+        same_person |= Q(person__email__iexact=email)
+    return Appointment.objects.filter(
+        same_person, reason=reason, status__in=Appointment.ACTIVE, starts_at__gt=timezone.now()
+    )
+
+
+def take_seat(slot_id: int) -> bool:
+    """Take one seat with a single conditional UPDATE: the database decides, whatever the concurrency."""
+    return bool(
+        Slot.objects.filter(
+            pk=slot_id, over_capacity=False, booked__lt=F("capacity") - F("held_for_emergencies")
+        ).update(booked=F("booked") + 1)
+    )
+
+
+def release_seat(slot_id: int) -> None:
+    Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    slot_id: int,
+    reason: Reason,
+    mode: str,
+    name: str,
+    phone: str,
+    email: str = "",
+    submission_key: uuid.UUID | None = None,
+    actor=None,
+    now: datetime | None = None,
+    notify: bool = True,
+    replacing: Appointment | None = None,
+) -> Appointment:
+    """Book one seat of a slot for a person, or explain in French why not; nothing booked twice."""
+    now = now or timezone.now()
+    if submission_key:
+        earlier = Appointment.objects.filter(submission_key=submission_key).first()
+        if earlier:
+            return earlier
+    slot = Slot.objects.select_related("opening_range", "service_point").filter(pk=slot_id).first()
+    if slot is None:
+        raise ValidationError(_("This slot no longer exists. Choose another one."))
+    by_agent = actor is not None and actor.is_authenticated
+    _check_slot_for_reason(slot, reason, mode, now, by_agent=by_agent)
+    name, email = " ".join(name.split()), email.strip().lower()
+    if not name:
+        raise ValidationError({"name": _("Give the name of the person who will come.")})
+    person = person_for(
+        name=name, phone=phone, email=email, departement_code=slot.service_point.departement_id
+    )
+    active = _active_for_reason(person, reason, email=email)
+    if replacing is not None:
+        active = active.exclude(pk=replacing.pk)
+    if active.count() >= reason.max_active_per_person:
+        raise ValidationError(
+            _(
+                "You already have an appointment for this reason. Cancel or move it before booking another."
+            )
+        )
+    if not take_seat(slot.pk):
+        raise ValidationError(_("This slot has just been taken. Choose another one."))
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                reference=new_reference(),
+                slot=slot,
+                service_point=slot.service_point,
+                reason=reason,
+                person=person,
+                mode=mode,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                submission_key=submission_key,
+                booked_by=actor if by_agent else None,
+            )
+    except IntegrityError:
+        # The same form sent twice at once: the first booking stands, this seat goes back.
+        earlier = (
+            Appointment.objects.filter(submission_key=submission_key).first()
+            if submission_key
+            else None
+        )
+        if earlier is None:
+            raise
+        release_seat(slot.pk)
+        return earlier
+    AppointmentEvent.objects.create(
+        appointment=appointment, kind="booked", actor=actor if by_agent else None
+    )
+    if notify:
+        _notify(appointment, "confirmation")
+    return appointment
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("slot", "service_point", "reason", "person")
+        .get(pk=appointment.pk)
+    )
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, note: str = "", actor=None, notify: bool = True
+) -> Appointment:
+    """Cancel: the seat goes back to the slot, the appointment and its history stay."""
+    appointment = _locked(appointment)
+    if not appointment.is_active:
+        raise ValidationError(_("This appointment is no longer active."))
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.save(update_fields=["status"])
+    release_seat(appointment.slot_id)
+    AppointmentEvent.objects.create(
+        appointment=appointment, kind="cancelled", note=note[:300], actor=_agent(actor)
+    )
+    if notify:
+        _notify(appointment, "cancellation")
+    return appointment
+
+
+@transaction.atomic
+def appointment_move(
+    *,
+    appointment: Appointment,
+    slot_id: int,
+    actor=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Move to another slot: a new appointment is booked, the old one marked moved and linked to it."""
+    appointment = _locked(appointment)
+    if not appointment.is_active:
+        raise ValidationError(_("This appointment is no longer active."))
+    new = appointment_book(
+        slot_id=slot_id,
+        reason=appointment.reason,
+        mode=appointment.mode,
+        name=appointment.person.name,
+        phone=appointment.person.phone,
+        email=appointment.person.email,
+        actor=actor,
+        now=now,
+        notify=False,
+        replacing=appointment,
+    )
+    appointment.status, appointment.moved_to = Appointment.Status.MOVED, new
+    appointment.save(update_fields=["status", "moved_to"])
+    release_seat(appointment.slot_id)
+    AppointmentEvent.objects.create(
+        appointment=appointment, kind="moved", note=note[:300], actor=_agent(actor)
+    )
+    AppointmentEvent.objects.create(
+        appointment=new, kind="moved_here", note=appointment.reference, actor=_agent(actor)
+    )
+    _notify(new, "moved")
+    return new
+
+
+@transaction.atomic
+def appointment_set_status(
+    *, appointment: Appointment, status: str, actor, note: str = ""
+) -> Appointment:
+    """Counter agents: arrived, done, or did not come."""
+    allowed = {
+        Appointment.Status.CHECKED_IN: (Appointment.Status.BOOKED,),
+        Appointment.Status.DONE: (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
+        Appointment.Status.NO_SHOW: (Appointment.Status.BOOKED,),
+    }
+    appointment = _locked(appointment)
+    if appointment.status not in allowed.get(status, ()):
+        raise ValidationError(_("This change is not possible for this appointment."))
+    appointment.status = status
+    appointment.save(update_fields=["status"])
+    AppointmentEvent.objects.create(
+        appointment=appointment, kind=status, note=note[:300], actor=_agent(actor)
+    )
+    return appointment
+
+
+def _agent(actor):
+    return actor if actor is not None and actor.is_authenticated else None

@@ -1,0 +1,218 @@
+"""Slot planning: which slots a service point offers, with how many seats, and keeping them in sync.
+
+Capacity of a slot = the smaller of the agents on duty in its range and the room the health
+protocol leaves: on-site slots that overlap in time share the protocol's people-present limit.
+Phone and video ranges receive nobody on site and only count their agents.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from continuite.core import territory
+from continuite.service_points.models import OpeningException, ServicePoint
+
+from .models import HealthProtocol, Mode, OpeningRange, Slot
+
+HORIZON_DAYS = 90
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    range_id: int
+    mode: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    held: int
+
+
+@dataclass
+class SyncReport:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    over_capacity: list[int] = field(default_factory=list)
+
+
+def _day_window(day: date, exceptions: list[OpeningException]) -> tuple[time, time] | None | bool:
+    """False when the day is closed by an exception, a window when it has exceptional hours, else None."""
+    for exception in exceptions:
+        if exception.start_on <= day <= exception.end_on:
+            return False if exception.closed else (exception.opens_at, exception.closes_at)
+    return None
+
+
+def plan_slots(
+    *,
+    ranges: list[OpeningRange],
+    protocol: HealthProtocol | None,
+    exceptions: list[OpeningException],
+    departement_code: str,
+    start_on: date,
+    end_on: date,
+) -> list[PlannedSlot]:
+    """Every slot from start_on to end_on (inclusive), in the service point's own time zone.
+
+    No slot on a public holiday of the territory or a day closed by an exception; on a day of
+    exceptional hours, only the slots that fit in them. Within a range, slots are separated by
+    the protocol's buffer.
+    """
+    tz = territory.time_zone(departement_code)
+    buffer = timedelta(minutes=protocol.buffer_minutes if protocol else 0)
+    planned: list[PlannedSlot] = []
+    day = start_on
+    while day <= end_on:
+        window = _day_window(day, exceptions)
+        if window is not False and not territory.public_holiday(departement_code, day):
+            planned.extend(_plan_day(day, ranges, protocol, window, tz, buffer))
+        day += timedelta(days=1)
+    return planned
+
+
+def _plan_day(day, ranges, protocol, window, tz, buffer) -> list[PlannedSlot]:
+    day_slots: list[PlannedSlot] = []
+    on_site_taken: list[PlannedSlot] = []
+    todays = [
+        r
+        for r in ranges
+        if r.weekday == day.weekday()
+        and r.valid_from <= day
+        and (r.valid_until is None or day <= r.valid_until)
+    ]
+    for opening_range in sorted(todays, key=lambda r: (r.opens_at, r.pk)):
+        length = timedelta(minutes=opening_range.slot_minutes)
+        start = datetime.combine(day, opening_range.opens_at, tzinfo=tz)
+        end_of_range = datetime.combine(day, opening_range.closes_at, tzinfo=tz)
+        while start + length <= end_of_range:
+            ends = start + length
+            if window is None or (
+                window[0] <= start.time() and ends.time() <= window[1] and ends.date() == day
+            ):
+                capacity = opening_range.agents_on_duty
+                if opening_range.mode == Mode.ON_SITE and protocol:
+                    present = sum(
+                        s.capacity
+                        for s in on_site_taken
+                        if s.starts_at < ends and start < s.ends_at
+                    )
+                    capacity = min(capacity, protocol.max_people_present - present)
+                if capacity > 0:
+                    share = protocol.emergency_share_percent if protocol else 0
+                    held = (
+                        min(capacity, math.ceil(capacity * share / 100))
+                        if opening_range.mode == Mode.ON_SITE
+                        else 0
+                    )
+                    slot = PlannedSlot(
+                        opening_range.pk, opening_range.mode, start, ends, capacity, held
+                    )
+                    day_slots.append(slot)
+                    if opening_range.mode == Mode.ON_SITE:
+                        on_site_taken.append(slot)
+            start = ends + buffer
+    return day_slots
+
+
+def release_threshold(now: datetime) -> datetime:
+    """Seats held for emergencies are released the day before: from now on, slots before this instant."""
+    return now + timedelta(days=1)
+
+
+@transaction.atomic
+def slots_sync(
+    *, service_point: ServicePoint, now: datetime | None = None, horizon_days: int = HORIZON_DAYS
+) -> SyncReport:
+    """Bring a service point's future slots in line with its ranges, protocol and exceptions.
+
+    Never deletes a booking: a booked slot that disappears, or whose seats drop below its
+    bookings, is kept and marked over capacity, for the closure flow to rehome its appointments.
+    Safe to run again: it changes only what differs.
+    """
+    now = now or timezone.now()
+    ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
+    local_today = now.astimezone(service_point.time_zone).date()
+    ranges = list(service_point.opening_ranges.all())
+    protocol = HealthProtocol.objects.filter(service_point=service_point).first()
+    exceptions = list(service_point.opening_exceptions.all())
+    planned = plan_slots(
+        ranges=ranges,
+        protocol=protocol,
+        exceptions=exceptions,
+        departement_code=service_point.departement_id,
+        start_on=local_today,
+        end_on=local_today + timedelta(days=horizon_days),
+    )
+    planned = {(p.range_id, p.starts_at): p for p in planned if p.starts_at > now}
+    release_before = release_threshold(now)
+    existing = {
+        (s.opening_range_id, s.starts_at): s
+        for s in Slot.objects.select_for_update().filter(
+            service_point=service_point, starts_at__gt=now
+        )
+    }
+    report = SyncReport()
+    to_create, to_update = [], []
+    for key, plan in planned.items():
+        held = 0 if plan.starts_at < release_before else plan.held
+        slot = existing.pop(key, None)
+        if slot is None:
+            to_create.append(
+                Slot(
+                    opening_range_id=plan.range_id,
+                    service_point=service_point,
+                    mode=plan.mode,
+                    starts_at=plan.starts_at,
+                    ends_at=plan.ends_at,
+                    capacity=plan.capacity,
+                    held_for_emergencies=held,
+                )
+            )
+            continue
+        over = slot.booked > plan.capacity
+        if (
+            slot.capacity,
+            slot.held_for_emergencies,
+            slot.ends_at,
+            slot.mode,
+            slot.over_capacity,
+        ) != (
+            plan.capacity,
+            min(held, plan.capacity),
+            plan.ends_at,
+            plan.mode,
+            over,
+        ):
+            slot.capacity, slot.held_for_emergencies, slot.ends_at, slot.mode = (
+                plan.capacity,
+                min(held, plan.capacity),
+                plan.ends_at,
+                plan.mode,
+            )
+            slot.over_capacity = over
+            to_update.append(slot)
+    # Slots no longer planned: gone if nobody ever booked them, else kept with no seat
+    # (their history stays), and flagged over capacity while they still hold bookings.
+    with_history = set(
+        Slot.objects.filter(
+            pk__in=[s.pk for s in existing.values()], appointments__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    removable = [s.pk for s in existing.values() if s.pk not in with_history]
+    for slot in existing.values():
+        if slot.pk in with_history and (slot.capacity, slot.over_capacity) != (0, slot.booked > 0):
+            slot.capacity, slot.held_for_emergencies, slot.over_capacity = 0, 0, slot.booked > 0
+            to_update.append(slot)
+    report.removed = Slot.objects.filter(pk__in=removable).delete()[0]
+    Slot.objects.bulk_create(to_create, batch_size=2000)
+    Slot.objects.bulk_update(
+        to_update,
+        ["capacity", "held_for_emergencies", "ends_at", "mode", "over_capacity"],
+        batch_size=2000,
+    )
+    report.created, report.updated = len(to_create), len(to_update)
+    report.over_capacity = [s.pk for s in to_update if s.over_capacity]
+    return report

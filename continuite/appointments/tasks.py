@@ -1,0 +1,56 @@
+"""Background jobs of appointments; the periodic ones are scheduled in settings.CELERY_BEAT_SCHEDULE."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from continuite.service_points.models import ServicePoint
+
+from .models import Appointment, OpeningRange, Slot
+from .slots import release_threshold, slots_sync
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def sync_slots(service_point_id: int) -> int:
+    """Recompute one service point's slots over the horizon; safe to run twice."""
+    point = ServicePoint.objects.filter(pk=service_point_id).first()
+    if point is None:
+        return 0
+    report = slots_sync(service_point=point)
+    return report.created + report.updated + report.removed
+
+
+@shared_task
+def sync_all_slots() -> int:
+    """Daily: roll every service point taking appointments one day further."""
+    ranges = OpeningRange.objects.filter(service_point=OuterRef("pk"))
+    ids = list(ServicePoint.objects.filter(Exists(ranges)).values_list("pk", flat=True))
+    for point_id in ids:
+        sync_slots.delay(point_id)
+    return len(ids)
+
+
+@shared_task
+def release_emergency_seats() -> int:
+    """Seats held back for emergencies are offered to everyone the day before."""
+    return Slot.objects.filter(
+        starts_at__gt=timezone.now(), starts_at__lt=release_threshold(timezone.now()), held_for_emergencies__gt=0
+    ).update(held_for_emergencies=0)
+
+
+@shared_task
+def send_reminders() -> int:
+    """Reminders 48 hours ahead; each appointment's reminder is written once (outbox dedup key)."""
+    from .messages import appointment_notify
+
+    now = timezone.now()
+    due = Appointment.objects.filter(
+        status__in=Appointment.ACTIVE, starts_at__gt=now + timedelta(hours=47), starts_at__lte=now + timedelta(hours=48)
+    ).select_related("service_point", "reason", "person")
+    count = 0
+    for appointment in due:
+        appointment_notify(appointment=appointment, kind="reminder")
+        count += 1
+    return count

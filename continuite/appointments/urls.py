@@ -1,0 +1,5 @@
+from .agent_urls import urlpatterns as agent_urlpatterns
+from .public_urls import urlpatterns as public_urlpatterns
+
+app_name = "appointments"
+urlpatterns = public_urlpatterns + agent_urlpatterns
