@@ -157,12 +157,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "continuite.dashboard.tasks.snapshot_open_rates",
         "schedule": env_int("OPEN_RATE_SNAPSHOT_SECONDS", 3600),
     },
-    "sync-all-slots": {"task": "continuite.appointments.tasks.sync_all_slots", "schedule": 24 * 3600},
-    "release-emergency-seats": {"task": "continuite.appointments.tasks.release_emergency_seats", "schedule": 900},
+    "sync-all-slots": {
+        "task": "continuite.appointments.tasks.sync_all_slots",
+        "schedule": 24 * 3600,
+    },
+    "release-emergency-seats": {
+        "task": "continuite.appointments.tasks.release_emergency_seats",
+        "schedule": 900,
+    },
     # Every 15 minutes, for appointments between 47 and 48 hours ahead (the window overlaps runs;
     # the outbox sends each reminder once).
     "send-reminders": {"task": "continuite.appointments.tasks.send_reminders", "schedule": 900},
-    "deliver-pending-messages": {"task": "continuite.notifications.tasks.deliver_pending", "schedule": 300},
+    "deliver-pending-messages": {
+        "task": "continuite.notifications.tasks.deliver_pending",
+        "schedule": 300,
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,3 +1,9 @@
-"""URL patterns of this part of the appointments app."""
+"""Public URL patterns of appointments (no account)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_public
+
+urlpatterns = [
+    path("rendez-vous/gerer/<str:token>/", views_public.manage, name="manage"),
+]

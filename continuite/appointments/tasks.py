@@ -36,7 +36,9 @@ def sync_all_slots() -> int:
 def release_emergency_seats() -> int:
     """Seats held back for emergencies are offered to everyone the day before."""
     return Slot.objects.filter(
-        starts_at__gt=timezone.now(), starts_at__lt=release_threshold(timezone.now()), held_for_emergencies__gt=0
+        starts_at__gt=timezone.now(),
+        starts_at__lt=release_threshold(timezone.now()),
+        held_for_emergencies__gt=0,
     ).update(held_for_emergencies=0)
 
 
@@ -47,7 +49,9 @@ def send_reminders() -> int:
 
     now = timezone.now()
     due = Appointment.objects.filter(
-        status__in=Appointment.ACTIVE, starts_at__gt=now + timedelta(hours=47), starts_at__lte=now + timedelta(hours=48)
+        status__in=Appointment.ACTIVE,
+        starts_at__gt=now + timedelta(hours=47),
+        starts_at__lte=now + timedelta(hours=48),
     ).select_related("service_point", "reason", "person")
     count = 0
     for appointment in due:

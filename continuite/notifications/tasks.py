@@ -23,7 +23,9 @@ def deliver_pending() -> int:
     """Every few minutes: queue again what a lost task or a stopped worker left in the outbox."""
     stale = timezone.now() - timedelta(minutes=5)
     ids = list(
-        Message.objects.filter(status=Message.Status.PENDING, created_at__lt=stale).values_list("pk", flat=True)[:1000]
+        Message.objects.filter(status=Message.Status.PENDING, created_at__lt=stale).values_list(
+            "pk", flat=True
+        )[:1000]
     )
     for message_id in ids:
         deliver_message.delay(message_id)

@@ -12,10 +12,9 @@ from continuite.appointments.services import appointment_book, appointment_cance
 from continuite.appointments.slots import slots_sync
 from continuite.notifications.models import Message
 
-from .factories import OpeningRangeFactory, ReasonFactory
+from .factories import OpeningRangeFactory
 
 pytestmark = pytest.mark.django_db
-
 
 
 @pytest.fixture
@@ -24,11 +23,19 @@ def monday_slots():
     now = timezone.now()
     slots_sync(service_point=opening_range.service_point, now=now, horizon_days=14)
     reason = opening_range.reasons.get()
-    return reason, list(Slot.objects.filter(service_point=opening_range.service_point).order_by("starts_at"))
+    return reason, list(
+        Slot.objects.filter(service_point=opening_range.service_point).order_by("starts_at")
+    )
 
 
 def book(slot, reason, **kwargs):
-    values = {"slot_id": slot.pk, "reason": reason, "mode": Mode.ON_SITE, "name": "Jeanne Martin", "phone": "06 12 34 56 78"}
+    values = {
+        "slot_id": slot.pk,
+        "reason": reason,
+        "mode": Mode.ON_SITE,
+        "name": "Jeanne Martin",
+        "phone": "06 12 34 56 78",
+    }
     return appointment_book(**{**values, **kwargs})
 
 
@@ -93,7 +100,10 @@ def test_move_books_the_new_slot_and_links_the_old_one(monday_slots):
     new = appointment_move(appointment=old, slot_id=slots[1].pk)
     old.refresh_from_db()
     assert old.status == "moved" and old.moved_to == new and new.starts_at == slots[1].starts_at
-    assert [s.booked for s in Slot.objects.filter(pk__in=[slots[0].pk, slots[1].pk]).order_by("starts_at")] == [0, 1]
+    assert [
+        s.booked
+        for s in Slot.objects.filter(pk__in=[slots[0].pk, slots[1].pk]).order_by("starts_at")
+    ] == [0, 1]
 
 
 def test_a_past_slot_or_one_beyond_the_horizon_is_refused(monday_slots):
@@ -101,5 +111,7 @@ def test_a_past_slot_or_one_beyond_the_horizon_is_refused(monday_slots):
     with pytest.raises(ValidationError):
         book(slots[0], reason, now=slots[0].starts_at + timedelta(minutes=1))
     with pytest.raises(ValidationError):
-        book(slots[-1], reason, now=slots[-1].starts_at - timedelta(days=reason.max_horizon_days + 1))
+        book(
+            slots[-1], reason, now=slots[-1].starts_at - timedelta(days=reason.max_horizon_days + 1)
+        )
     assert not Appointment.objects.exists()
