@@ -168,6 +168,10 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 minutes, for appointments between 47 and 48 hours ahead (the window overlaps runs;
     # the outbox sends each reminder once).
     "send-reminders": {"task": "continuite.appointments.tasks.send_reminders", "schedule": 900},
+    "run-lottery-draws": {
+        "task": "continuite.appointments.tasks.run_lottery_draws",
+        "schedule": 3600,
+    },
     "deliver-pending-messages": {
         "task": "continuite.notifications.tasks.deliver_pending",
         "schedule": 300,

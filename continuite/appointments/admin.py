@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Appointment, AppointmentEvent, HealthProtocol, OpeningRange, Reason, Slot
+from .tasks import queue_slot_sync
 
 
 @admin.register(Reason)
@@ -17,15 +18,28 @@ class ReasonAdmin(admin.ModelAdmin):
     list_filter = ["network", "public_booking", "lottery"]
 
 
+class SyncSlotsOnSave:
+    """Ranges and protocol feed slot capacity: every change recomputes the point's slots."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        queue_slot_sync(service_point_id=form.instance.service_point_id)
+
+    def delete_model(self, request, obj):
+        point_id = obj.service_point_id
+        super().delete_model(request, obj)
+        queue_slot_sync(service_point_id=point_id)
+
+
 @admin.register(OpeningRange)
-class OpeningRangeAdmin(admin.ModelAdmin):
+class OpeningRangeAdmin(SyncSlotsOnSave, admin.ModelAdmin):
     list_display = ["service_point", "weekday", "opens_at", "closes_at", "mode", "agents_on_duty"]
     raw_id_fields = ["service_point"]
     filter_horizontal = ["reasons"]
 
 
 @admin.register(HealthProtocol)
-class HealthProtocolAdmin(admin.ModelAdmin):
+class HealthProtocolAdmin(SyncSlotsOnSave, admin.ModelAdmin):
     list_display = [
         "service_point",
         "max_people_present",

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -20,6 +21,11 @@ def sync_slots(service_point_id: int) -> int:
         return 0
     report = slots_sync(service_point=point)
     return report.created + report.updated + report.removed
+
+
+def queue_slot_sync(sender=None, *, service_point_id: int, **kwargs) -> None:
+    """Ranges, protocol or exceptions changed: recompute that service point's slots after commit."""
+    transaction.on_commit(lambda: sync_slots.delay(service_point_id))
 
 
 @shared_task
@@ -58,3 +64,11 @@ def send_reminders() -> int:
         appointment_notify(appointment=appointment, kind="reminder")
         count += 1
     return count
+
+
+@shared_task
+def run_lottery_draws() -> int:
+    """Hourly: run the draws whose day has come, in each service point's time zone."""
+    from .lottery import lottery_draws_due
+
+    return lottery_draws_due()

@@ -25,6 +25,7 @@ from .models import (
     ServicePoint,
     StatusChange,
 )
+from .signals import opening_changed
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FRANCE_SERVICES_FILE = DATA_DIR / "france_services_anct_2024-08-01.csv.gz"
@@ -299,6 +300,9 @@ def opening_exception_add(
         opens_at=None if closed else opens_at,
         closes_at=None if closed else closes_at,
         label=label.strip(),
+    )
+    transaction.on_commit(
+        lambda: opening_changed.send(sender=OpeningException, service_point_id=service_point.pk)
     )
     audit_record(
         actor=actor,
