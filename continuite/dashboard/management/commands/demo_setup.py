@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from continuite.accounts.models import Role, User
+from continuite.appointments.demo import demo_appointments_setup
 from continuite.core.models import Commune
 from continuite.core.services import territory_load
 from continuite.dashboard.models import OpenRateSnapshot
@@ -87,6 +88,7 @@ class Command(BaseCommand):
                 "import_directory", source, wet_run=True, if_changed=True, stdout=self.stdout
             )
         self._crisis()
+        self.stdout.write(demo_appointments_setup())
         agents = self._agents()
         self._print_agents(agents)
 
