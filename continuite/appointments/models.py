@@ -109,6 +109,8 @@ class OpeningRange(models.Model):
     reasons = models.ManyToManyField(
         Reason, related_name="opening_ranges", verbose_name=_("reasons served")
     )
+    # An ended range offers no more slots; its past slots and their appointments stay.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
         ordering = ["service_point", "weekday", "opens_at"]

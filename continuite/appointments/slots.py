@@ -135,7 +135,7 @@ def slots_sync(
     now = now or timezone.now()
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     local_today = now.astimezone(service_point.time_zone).date()
-    ranges = list(service_point.opening_ranges.all())
+    ranges = list(service_point.opening_ranges.filter(ended_at__isnull=True))
     protocol = HealthProtocol.objects.filter(service_point=service_point).first()
     exceptions = list(service_point.opening_exceptions.all())
     planned = plan_slots(

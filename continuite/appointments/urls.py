@@ -1,5 +1,6 @@
 from .agent_urls import urlpatterns as agent_urlpatterns
 from .public_urls import urlpatterns as public_urlpatterns
+from .setup_urls import urlpatterns as setup_urlpatterns
 
 app_name = "appointments"
-urlpatterns = public_urlpatterns + agent_urlpatterns
+urlpatterns = public_urlpatterns + agent_urlpatterns + setup_urlpatterns

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from continuite.core.forms import add_errors
 from continuite.core.models import Commune
 from continuite.core.text import normalize_name
 
@@ -136,7 +137,7 @@ def manage_status(request, point_id: int):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, _("The status of %(name)s is recorded.") % {"name": point.name}
@@ -157,7 +158,7 @@ def manage_exception(request, point_id: int):
                 service_point=point, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The exception is recorded."))
             return redirect("service_points:manage_status", point_id=point.pk)
@@ -179,11 +180,3 @@ def _status_page(request, point, form, exception_form):
         },
         status=400 if refused else 200,
     )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
