@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/continuite
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint install bench-search messages clean
+.PHONY: demo test lint install bench-search bench-booking messages clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: $(STAMP) lint  ## Unit, PostgreSQL, Celery worker and browser tests
 
 bench-search: $(STAMP)  ## 20 nearest open counters for 1,000 random postcodes, national directory in PostgreSQL
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench $(BIN)/python bench/search.py
+
+bench-booking: $(STAMP)  ## earliest slots, booking throughput (service, HTTP) against raw SQL, overbooking count
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench $(BIN)/python bench/booking.py
 
 messages: $(STAMP)
 	cd continuite && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages
