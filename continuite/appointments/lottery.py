@@ -1,0 +1,209 @@
+"""Fair allocation of scarce slots: requests gathered for a day, then drawn with a recorded seed.
+
+A reason in lottery mode is not booked first-come first-served (which favours bots and people
+who refresh all day): people enter the draw of a service point, and each day's draw gives the
+free slots to requests in an order shuffled by a seed kept with the draw, so anyone can replay
+it. Those not drawn are told and offered a call-back.
+"""
+
+import random
+import secrets
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from continuite.notifications.models import Message
+from continuite.notifications.services import message_enqueue
+from continuite.service_points.models import ServicePoint
+
+from .models import LotteryDraw, LotteryRequest, Reason, Slot
+from .services import appointment_book, person_for
+
+
+def next_draw_day(service_point: ServicePoint, now: datetime):
+    """Requests gathered today are drawn tomorrow (local date of the service point)."""
+    return service_point.local_now(now).date() + timedelta(days=1)
+
+
+@transaction.atomic
+def lottery_enter(
+    *,
+    reason: Reason,
+    service_point: ServicePoint,
+    name: str,
+    phone: str,
+    email: str = "",
+    now: datetime | None = None,
+) -> LotteryRequest:
+    """Enter a person in the next draw of a lottery reason at a service point (once per draw)."""
+    now = now or timezone.now()
+    if not reason.lottery or not reason.is_active or not reason.public_booking:
+        raise ValidationError(_("This reason is not allocated by draw."))
+    if reason.network_id != service_point.network_id:
+        raise ValidationError(_("This service point does not offer this reason."))
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the name of the person who will come.")})
+    person = person_for(
+        name=name,
+        phone=phone,
+        email=email.strip().lower(),
+        departement_code=service_point.departement_id,
+    )
+    draw_on = next_draw_day(service_point, now)
+    try:
+        with transaction.atomic():
+            request = LotteryRequest.objects.create(
+                reason=reason, service_point=service_point, person=person, draw_on=draw_on
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("You are already registered for this draw.")) from exc
+    message_enqueue(
+        channel=Message.Channel.SMS,
+        to=person.phone,
+        body=_(
+            "Registered for the draw of %(date)s for « %(reason)s » at %(point)s. You will get the result by SMS."
+        )
+        % {
+            "date": draw_on.strftime("%d/%m/%Y"),
+            "reason": reason.label,
+            "point": service_point.name,
+        },
+        dedup_key=f"lottery:{request.pk}:entered",
+    )
+    return request
+
+
+@transaction.atomic
+def lottery_draw(
+    *,
+    reason: Reason,
+    service_point: ServicePoint,
+    draw_on,
+    seed: str | None = None,
+    now: datetime | None = None,
+) -> LotteryDraw:
+    """Draw the day's requests: winners get the earliest free slots, the others a call-back.
+
+    Runs once per reason, service point and day: a second run returns the recorded draw.
+    """
+    from .callbacks import callback_request_create
+
+    existing = (
+        LotteryDraw.objects.select_for_update()
+        .filter(reason=reason, service_point=service_point, draw_on=draw_on)
+        .first()
+    )
+    if existing:
+        return existing
+    now = now or timezone.now()
+    seed = seed or secrets.token_hex(16)
+    requests = list(
+        LotteryRequest.objects.select_for_update()
+        .filter(
+            reason=reason,
+            service_point=service_point,
+            draw_on=draw_on,
+            status=LotteryRequest.Status.WAITING,
+        )
+        .select_related("person")
+        .order_by("id")
+    )
+    order = requests[:]
+    random.Random(seed).shuffle(order)
+    slots = list(
+        Slot.objects.bookable()
+        .filter(
+            service_point=service_point,
+            opening_range__reasons=reason,
+            starts_at__gte=now + timedelta(hours=reason.min_notice_hours),
+        )
+        .order_by("starts_at", "id")
+        .values_list("id", "mode")
+    )
+    winners = 0
+    for request in order:
+        appointment = None
+        while slots and appointment is None:
+            slot_id, mode = slots[0]
+            try:
+                with transaction.atomic():
+                    appointment = appointment_book(
+                        slot_id=slot_id,
+                        reason=reason,
+                        mode=mode,
+                        name=request.person.name,
+                        phone=request.person.phone,
+                        email=request.person.email,
+                        now=now,
+                    )
+            except ValidationError:
+                # Slot now full, or this person cannot hold one more appointment: next slot,
+                # or (for the person) a call-back instead.
+                if not Slot.objects.bookable().filter(pk=slot_id).exists():
+                    slots.pop(0)
+                    continue
+                break
+        if appointment is not None:
+            request.status, request.appointment = LotteryRequest.Status.WON, appointment
+            winners += 1
+        else:
+            request.status = LotteryRequest.Status.LOST
+            request.callback_request = callback_request_create(
+                service_point=service_point,
+                reason=reason,
+                name=request.person.name,
+                phone=request.person.phone,
+                email=request.person.email,
+                preferred_window="any",
+                note=_("Not drawn in the draw of %(date)s")
+                % {"date": draw_on.strftime("%d/%m/%Y")},
+                origin="lottery",
+            )
+            message_enqueue(
+                channel=Message.Channel.SMS,
+                to=request.person.phone,
+                body=_(
+                    "You were not drawn for « %(reason)s » at %(point)s. An agent will call you back "
+                    "within 2 working days."
+                )
+                % {"reason": reason.label, "point": service_point.name},
+                dedup_key=f"lottery:{request.pk}:lost",
+            )
+        request.save(update_fields=["status", "appointment", "callback_request"])
+    return LotteryDraw.objects.create(
+        reason=reason,
+        service_point=service_point,
+        draw_on=draw_on,
+        seed=seed,
+        requests=len(requests),
+        winners=winners,
+    )
+
+
+def lottery_draws_due(*, now: datetime | None = None) -> int:
+    """Run every draw whose day has come (each in its own transaction); returns how many ran."""
+    now = now or timezone.now()
+    pending = (
+        LotteryRequest.objects.filter(
+            status=LotteryRequest.Status.WAITING, draw_on__lte=now.date() + timedelta(days=1)
+        )
+        .order_by()
+        .values_list("reason_id", "service_point_id", "draw_on")
+        .distinct()
+    )
+    count = 0
+    for reason_id, point_id, draw_on in pending:
+        point = ServicePoint.objects.get(pk=point_id)
+        if draw_on <= point.local_now(now).date():
+            lottery_draw(
+                reason=Reason.objects.get(pk=reason_id),
+                service_point=point,
+                draw_on=draw_on,
+                now=now,
+            )
+            count += 1
+    return count
