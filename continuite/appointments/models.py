@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from continuite.service_points.models import Network, ServicePoint
 
@@ -80,13 +81,13 @@ class OpeningRange(models.Model):
             (i, d)
             for i, d in enumerate(
                 [
-                    _("Monday"),
-                    _("Tuesday"),
-                    _("Wednesday"),
-                    _("Thursday"),
-                    _("Friday"),
-                    _("Saturday"),
-                    _("Sunday"),
+                    pgettext_lazy("weekday", "Monday"),
+                    pgettext_lazy("weekday", "Tuesday"),
+                    pgettext_lazy("weekday", "Wednesday"),
+                    pgettext_lazy("weekday", "Thursday"),
+                    pgettext_lazy("weekday", "Friday"),
+                    pgettext_lazy("weekday", "Saturday"),
+                    pgettext_lazy("weekday", "Sunday"),
                 ]
             )
         ],
