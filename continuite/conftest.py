@@ -1,7 +1,13 @@
-"""Shared test fixtures: the real territory is loaded once per test database."""
+"""Shared test fixtures: the territory loaded once per test database, a real Celery worker."""
+
+import os
+import uuid
 
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
 
+from continuite.celery import app
 from continuite.core.services import territory_load
 
 
@@ -27,3 +33,52 @@ def reference_data(transactional_db):
     _networks.create_networks(django_apps, None)
     if not Commune.objects.exists():
         territory_load()
+
+
+REDIS_URL = os.environ.get("REDIS_URL_TEST", "redis://127.0.0.1:6379/15")
+# A queue of our own: another worker on the same Redis database (another test run, another
+# app's worker test) must not take our tasks and run them against its own database.
+QUEUE = f"continuite-test-{uuid.uuid4().hex[:12]}"
+WORKER_SETTINGS = {
+    "broker_url": REDIS_URL,
+    "task_always_eager": False,
+    "broker_connection_retry": False,
+    "broker_connection_retry_on_startup": False,
+    "task_default_queue": QUEUE,
+    "task_routes": {"continuite.*": {"queue": QUEUE}},
+}
+
+
+def reset_producers() -> None:
+    """Make the next published task use the current broker settings and routes.
+
+    Celery keeps the producer pools of its first publication, and an eager delay() (any earlier
+    test enqueuing a message) creates them for the default broker: tasks would silently go there,
+    not to Redis. Celery has no public reset; this is what it does itself after a fork.
+    """
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.amqp.flush_routes()
+
+
+@pytest.fixture
+def celery_worker(reference_data):
+    """A Celery worker thread consuming this test run's own queue on Redis (tasks not eager).
+
+    No result backend: the main thread may have cached a disabled one while tasks ran eagerly;
+    tests observe finished tasks with the task_postrun signal instead.
+    """
+    previous = {key: app.conf[key] for key in WORKER_SETTINGS}
+    app.conf.update(WORKER_SETTINGS)
+    reset_producers()
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[QUEUE]
+        ) as worker:
+            yield worker
+        # Leave nothing behind in the shared Redis database: the queue and kombu's bindings.
+        with redis.Redis.from_url(REDIS_URL) as client:
+            client.delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
+    finally:
+        app.conf.update(previous)
+        reset_producers()

@@ -278,6 +278,7 @@ SMS_BACKEND = env_str(
 SMS_API_URL = env_str("SMS_API_URL")
 SMS_API_TOKEN = env_str("SMS_API_TOKEN")
 SMS_SENDER = env_str("SMS_SENDER", "Continuite")
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")  # signs the provider's delivery receipts
 SMS_FILE_PATH = VAR_DIR / "sms.log"
 # The address people's links point to (emails and SMS are read outside the site).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

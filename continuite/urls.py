@@ -7,6 +7,7 @@ urlpatterns = [
     path("compte/", include("continuite.accounts.urls")),
     path("", include("continuite.appointments.urls")),
     path("pilotage/", include("continuite.dashboard.urls")),
+    path("notifications/", include("continuite.notifications.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

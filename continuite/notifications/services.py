@@ -1,4 +1,4 @@
-"""Putting messages in the outbox; a Celery worker delivers them after commit."""
+"""Putting messages in the outbox (and back in it from the admin); a Celery worker delivers them."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,8 @@ from .models import Message
 
 @dataclass
 class Attachment:
+    """A file sent with an email (the .ics of an appointment)."""
+
     name: str
     content: str
     mimetype: str
@@ -42,5 +44,31 @@ def message_enqueue(
     if created:
         from .tasks import deliver_message
 
-        transaction.on_commit(lambda: deliver_message.delay(message.pk))
+        # Robust: the message is committed whatever happens here. A broker outage (or, when
+        # tasks run eagerly, a failed send) is logged and left to the deliver_pending sweep,
+        # instead of failing the caller's request after its commit and skipping later callbacks.
+        transaction.on_commit(lambda: deliver_message.delay(message.pk), robust=True)
     return message
+
+
+def messages_retry(*, message_ids: list[int]) -> list[int]:
+    """Put failed or pending messages back in the outbox and queue their delivery on commit.
+
+    Failed messages get a fresh set of attempts; sent and delivered ones are left alone.
+    Returns the ids queued.
+    """
+    from .tasks import deliver_message
+
+    with transaction.atomic():
+        retryable = Message.objects.select_for_update().filter(
+            pk__in=message_ids, status__in=(Message.Status.PENDING, Message.Status.FAILED)
+        )
+        queued = list(retryable.order_by("pk").values_list("pk", flat=True))
+        Message.objects.filter(pk__in=queued, status=Message.Status.FAILED).update(
+            status=Message.Status.PENDING, attempts=0
+        )
+        for message_id in queued:
+            transaction.on_commit(
+                lambda message_id=message_id: deliver_message.delay(message_id), robust=True
+            )
+    return queued

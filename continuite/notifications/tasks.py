@@ -1,32 +1,34 @@
 """Delivery of outbox messages by Celery workers."""
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.utils import timezone
 
-from .delivery import message_deliver
-from .models import Message
+from .delivery import MAX_ATTEMPTS, message_deliver, pending_overdue, retry_delay
+
+SWEEP_BATCH = 1000
 
 
-@shared_task(bind=True, max_retries=8, acks_late=True)
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS, acks_late=True)
 def deliver_message(self, message_id: int) -> str:
-    """Send one outbox message; safe to run twice (a sent message is never sent again)."""
+    """Send one outbox message; safe to run twice (a sent message is never sent again).
+
+    The delay before a retry follows the message's own attempt count, not this task's retry
+    count, so that the deliver_pending sweep knows when a retry is overdue.
+    """
     outcome = message_deliver(message_id=message_id)
     if outcome.retry:
-        raise self.retry(countdown=min(3600, 30 * 2**self.request.retries))
+        raise self.retry(countdown=retry_delay(outcome.attempts))
     return outcome.status
 
 
 @shared_task
 def deliver_pending() -> int:
-    """Every few minutes: queue again what a lost task or a stopped worker left in the outbox."""
-    stale = timezone.now() - timedelta(minutes=5)
-    ids = list(
-        Message.objects.filter(status=Message.Status.PENDING, created_at__lt=stale).values_list(
-            "pk", flat=True
-        )[:1000]
-    )
+    """Every few minutes: queue again what a lost task or a stopped worker left in the outbox.
+
+    Only messages older than 5 minutes that were never tried, or whose retry is overdue; oldest
+    first, so that a backlog cannot starve them.
+    """
+    ids = list(pending_overdue(timezone.now()).values_list("pk", flat=True)[:SWEEP_BATCH])
     for message_id in ids:
         deliver_message.delay(message_id)
     return len(ids)
