@@ -152,7 +152,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
-    # Periodic jobs are declared here only; each one is also a management command.
+    # Periodic jobs are declared here only; `manage.py run_job NAME` runs one by hand.
     "snapshot-open-rates": {
         "task": "continuite.dashboard.tasks.snapshot_open_rates",
         "schedule": env_int("OPEN_RATE_SNAPSHOT_SECONDS", 3600),
