@@ -1,16 +1,512 @@
-"""Public appointment pages: booking without an account and the secret manage link."""
+"""Public appointment pages: booking without an account and the secret manage link.
 
-from django.http import Http404
-from django.shortcuts import render
+The four steps (reason and place, slot, details, confirmation) are plain links and forms: they
+work without JavaScript. Every write goes through the services, which explain refusals in the
+person's language; the pages keep what was typed and say what to do next.
+"""
 
-from .links import appointment_from_token
+import uuid
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from continuite.core.models import Commune
+from continuite.core.text import normalize_name
+from continuite.service_points.models import ServicePoint
+from continuite.service_points.queries import Place, PlaceLookup, place_lookup
+
+from .forms_public import BookingForm, LotteryEntryForm, MoveForm, StartForm, online_reasons
+from .links import appointment_from_token, manage_token
+from .lottery import lottery_enter, next_draw_day
+from .messages import ics_for
+from .models import Appointment, LotteryRequest, Reason, Slot
+from .queries import (
+    booking_window,
+    earliest_slots_widening,
+    lottery_point_open,
+    lottery_points_widening,
+    move_choices,
+)
+from .ratelimit import BOOKINGS, SEARCHES, rate_limit
+from .services import appointment_book, appointment_cancel, appointment_move
+
+SLOTS_PER_PAGE = 20
+
+STEPS = (
+    gettext_lazy("Reason and place"),
+    gettext_lazy("Choose a time"),
+    gettext_lazy("Your details"),
+    gettext_lazy("Confirmation"),
+)
+# A reason allocated by draw: the person chooses a counter, not a time.
+LOTTERY_STEPS = (
+    STEPS[0],
+    gettext_lazy("Choose a counter"),
+    STEPS[2],
+    gettext_lazy("Registration for the draw"),
+)
+LOTTERY_ENTRY_SALT = "continuite.appointments.lottery-entry"
+LOTTERY_ENTRY_MAX_AGE = timedelta(days=7)
+
+# What the history of an appointment says of each of its events.
+EVENT_LABELS = {
+    "booked": gettext_lazy("Appointment booked"),
+    "cancelled": gettext_lazy("Appointment cancelled"),
+    "moved": gettext_lazy("Moved to another time"),
+    "moved_here": gettext_lazy("Booked in place of an earlier appointment"),
+    "checked_in": gettext_lazy("Arrived at the counter"),
+    "done": gettext_lazy("Appointment held"),
+    "no_show": gettext_lazy("Did not come"),
+}
 
 
+def _stepper(number: int, steps=STEPS) -> dict:
+    return {
+        "step": number,
+        "step_count": len(steps),
+        "step_title": steps[number - 1],
+        "next_step_title": steps[number] if number < len(steps) else "",
+    }
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """Pages about one person's appointment: kept out of caches and search engines."""
+    add_never_cache_headers(response)
+    response["Cache-Control"] += ", private"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _invalid_link(request) -> HttpResponse:
+    return _private(render(request, "appointments/public/invalid_link.html", status=404))
+
+
+# Step 1 and 2: reason and place, then the earliest slots near that place.
+
+
+def start(request):
+    """« Prendre rendez-vous »: choose a reason, then a postcode or a commune."""
+    initial = {name: request.GET.get(name, "") for name in ("reason", "q")}
+    context = {"form": StartForm(initial=initial), "lookup": PlaceLookup(), "choice_links": []}
+    return render(request, "appointments/public/start.html", {**context, **_stepper(1)})
+
+
+def _lookup(q: str, commune_code: str) -> PlaceLookup:
+    """The commune chosen among homonyms, as long as the query still names it; else the query."""
+    if commune_code:
+        commune = Commune.objects.filter(code=commune_code, latitude__isnull=False).first()
+        if commune and commune.search_name == normalize_name(q):
+            return PlaceLookup(
+                place=Place(
+                    f"{commune.name} ({commune.departement_id})",
+                    commune.latitude,
+                    commune.longitude,
+                )
+            )
+    return place_lookup(q)
+
+
+@rate_limit("search", SEARCHES)
+@require_GET
+def slots(request):
+    """The earliest bookable slots of the reason near the place: soonest first, then nearest."""
+    form = StartForm(request.GET)
+    context = {"form": form, "lookup": PlaceLookup(), "choice_links": [], **_stepper(1)}
+    if not form.is_valid():
+        return render(request, "appointments/public/start.html", context, status=400)
+    reason, q = form.cleaned_data["reason"], form.cleaned_data["q"]
+    lookup = _lookup(q, form.cleaned_data["commune"])
+    context["lookup"] = lookup
+    if lookup.error:
+        form.add_error("q", lookup.error)
+        return render(request, "appointments/public/start.html", context, status=400)
+    if lookup.choices:
+        context["choice_links"] = [
+            (commune, urlencode({"reason": reason.pk, "q": q, "commune": commune.code}))
+            for commune in lookup.choices
+        ]
+        return render(request, "appointments/public/start.html", context)
+    search = {"reason": reason.pk, "q": q}
+    if form.cleaned_data["commune"]:
+        search["commune"] = form.cleaned_data["commune"]
+    if reason.lottery:
+        points, radius = lottery_points_widening(
+            reason=reason,
+            latitude=lookup.place.latitude,
+            longitude=lookup.place.longitude,
+            limit=SLOTS_PER_PAGE,
+        )
+        context = {
+            "reason": reason,
+            "place": lookup.place,
+            "points": points,
+            "radius_km": radius,
+            "entry_query": urlencode({k: v for k, v in search.items() if k != "reason"}),
+            "start_query": urlencode({"reason": reason.pk, "q": q}),
+            **_stepper(2, LOTTERY_STEPS),
+        }
+        return render(request, "appointments/public/lottery_points.html", context)
+    offers, radius = earliest_slots_widening(
+        reason=reason,
+        latitude=lookup.place.latitude,
+        longitude=lookup.place.longitude,
+        limit=SLOTS_PER_PAGE,
+    )
+    book_query = urlencode(search)
+    context = {
+        "reason": reason,
+        "place": lookup.place,
+        "offers": offers,
+        "radius_km": radius,
+        "book_query": book_query,
+        "start_query": urlencode({"reason": reason.pk, "q": q}),
+        **_stepper(2),
+    }
+    return render(request, "appointments/public/slots.html", context)
+
+
+# Step 3: who comes.
+
+
+def _reason_for(slot: Slot, value) -> Reason | None:
+    """The reason named by the form, if the slot serves it online; the slot's only one if unnamed."""
+    reasons = online_reasons().filter(opening_ranges=slot.opening_range_id)
+    if value not in (None, ""):
+        try:
+            return reasons.filter(pk=int(value)).first()
+        except (TypeError, ValueError):
+            return None
+    only = list(reasons[:2])
+    return only[0] if len(only) == 1 else None
+
+
+def _slot_problem(slot: Slot, reason: Reason | None, now) -> str:
+    """Why this slot cannot be booked online now, in the person's words; "" when it can."""
+    if reason is None:
+        return _("This slot is not open for this reason.")
+    if reason.lottery:
+        return _(
+            "Times for this reason are allocated by draw: enter the draw of a counter instead."
+        )
+    if slot.mode not in reason.modes():
+        return _("This slot is not offered in that form of reception.")
+    if slot.starts_at <= now:
+        return _("This slot has already passed. Choose another one.")
+    first, last = booking_window(reason, now)
+    if slot.starts_at < first:
+        return _(
+            "This slot is too close: book at least %(hours)s hours ahead, or call the counter."
+        ) % {"hours": reason.min_notice_hours}
+    if slot.starts_at > last:
+        return _("Appointments for this reason open %(days)s days ahead at most.") % {
+            "days": reason.max_horizon_days
+        }
+    if not ServicePoint.objects.not_closed_at(now).filter(pk=slot.service_point_id).exists():
+        return _("This counter is closed for now: it takes no appointment. Choose another one.")
+    if slot.over_capacity or slot.free <= 0:
+        return _("This slot has just been taken. Choose another one.")
+    return ""
+
+
+def _slots_url(reason: Reason | None, q: str, commune: str, point: ServicePoint) -> str:
+    """Back to the list of slots the person came from (or, failing that, near the counter)."""
+    if reason is None:
+        return reverse("appointments:start")
+    if not q:
+        q, commune = point.postcode or point.commune_name, ""
+        if not q:
+            return reverse("appointments:start") + "?" + urlencode({"reason": reason.pk})
+    query = {"reason": reason.pk, "q": q}
+    if commune:
+        query["commune"] = commune
+    return reverse("appointments:slots") + "?" + urlencode(query)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _earlier_booking(data) -> Appointment | None:
+    """The appointment already booked with this form's one-time key (a second click, a reload)."""
+    try:
+        key = uuid.UUID(str(data.get("submission_key", "")))
+    except ValueError:
+        return None
+    return Appointment.objects.filter(submission_key=key).first()
+
+
+@rate_limit("booking", BOOKINGS, methods=("POST",))
+@require_http_methods(["GET", "POST"])
+def book(request, slot_id: int):
+    """Step 3: name and phone for the chosen slot; a second sending of the form books nothing more."""
+    slot = get_object_or_404(
+        Slot.objects.select_related("service_point", "service_point__network"), pk=slot_id
+    )
+    data = request.POST if request.method == "POST" else request.GET
+    q, commune = data.get("q", "")[:100], data.get("commune", "")[:5]
+    if request.method == "POST":
+        earlier = _earlier_booking(request.POST)
+        if earlier is not None:
+            return redirect("appointments:confirmation", token=manage_token(earlier))
+    reason = _reason_for(slot, data.get("reason"))
+    context = {
+        "slot": slot,
+        "point": slot.service_point,
+        "reason": reason,
+        "slots_url": _slots_url(reason, q, commune, slot.service_point),
+        **_stepper(3),
+    }
+    problem = _slot_problem(slot, reason, timezone.now())
+    if request.method == "GET":
+        if problem:
+            context["problem"] = problem
+            return render(request, "appointments/public/slot_unavailable.html", context, status=409)
+        form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
+        return _private(render(request, "appointments/public/book.html", {**context, "form": form}))
+    form = BookingForm(request.POST)
+    if problem:
+        context["problem"] = problem
+    elif form.is_valid():
+        try:
+            appointment = appointment_book(
+                slot_id=slot.pk,
+                reason=reason,
+                mode=form.cleaned_data["mode"],
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return redirect("appointments:confirmation", token=manage_token(appointment))
+    context["form"] = form
+    return _private(render(request, "appointments/public/book.html", context, status=400))
+
+
+# Step 4 and after: the confirmation and the manage link.
+
+
+def _appointment_context(appointment: Appointment, token: str) -> dict:
+    return {
+        "appointment": appointment,
+        "point": appointment.service_point,
+        "token": token,
+        "manage_path": reverse("appointments:manage", args=[token]),
+    }
+
+
+@require_GET
+def confirmation(request, token: str):
+    """Step 4: what was booked, where, what to bring, and the personal link to change it."""
+    appointment = appointment_from_token(token)
+    if appointment is None:
+        return _invalid_link(request)
+    context = {**_appointment_context(appointment, token), **_stepper(4)}
+    return _private(render(request, "appointments/public/confirmation.html", context))
+
+
+@require_GET
+def ics(request, token: str):
+    """The appointment as a calendar file (cancelled ones too, so calendars remove them)."""
+    appointment = appointment_from_token(token)
+    if appointment is None:
+        return _invalid_link(request)
+    response = HttpResponse(ics_for(appointment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="rendez-vous-{appointment.reference}.ics"'
+    )
+    return _private(response)
+
+
+def _move_form(appointment: Appointment, data=None) -> tuple[MoveForm, list[Slot]]:
+    choices = move_choices(appointment)
+    tz = appointment.service_point.time_zone
+    labels = [
+        (
+            s.pk,
+            formats.date_format(timezone.localtime(s.starts_at, tz), "l j F Y, H:i")
+            + " – "
+            + formats.time_format(timezone.localtime(s.ends_at, tz), "H:i"),
+        )
+        for s in choices
+    ]
+    return MoveForm(data, choices=labels), choices
+
+
+def _manage_page(request, appointment, token, *, move_form=None, status=200):
+    events = [
+        (event, EVENT_LABELS.get(event.kind, event.kind))
+        for event in appointment.events.order_by("at", "id")
+    ]
+    # A reason given out by lottery is not moved online: its times are drawn, not chosen.
+    if move_form is None and appointment.is_active and not appointment.reason.lottery:
+        move_form, _choices = _move_form(appointment)
+    context = {
+        **_appointment_context(appointment, token),
+        "events": events,
+        "move_form": move_form,
+        "moved_to_path": (
+            reverse("appointments:manage", args=[manage_token(appointment.moved_to)])
+            if appointment.moved_to_id
+            else ""
+        ),
+        "rebook_url": reverse("appointments:start")
+        + "?"
+        + urlencode({"reason": appointment.reason_id, "q": appointment.service_point.postcode}),
+    }
+    return _private(render(request, "appointments/public/manage.html", context, status=status))
+
+
+@require_GET
 def manage(request, token: str):
     """The person's own page for an appointment, reached through the signed link."""
     appointment = appointment_from_token(token)
     if appointment is None:
-        raise Http404
-    return render(
-        request, "appointments/public/manage.html", {"appointment": appointment, "token": token}
+        return _invalid_link(request)
+    return _manage_page(request, appointment, token)
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request, token: str):
+    """Cancel, after a confirmation page: a plain link and a button, no JavaScript needed."""
+    appointment = appointment_from_token(token)
+    if appointment is None:
+        return _invalid_link(request)
+    if request.method == "POST":
+        try:
+            appointment_cancel(appointment=appointment, note=_("Cancelled by the person online"))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Your appointment is cancelled. The seat is offered to someone else."),
+            )
+        return redirect("appointments:manage", token=token)
+    if not appointment.is_active:
+        return redirect("appointments:manage", token=token)
+    context = _appointment_context(appointment, token)
+    return _private(render(request, "appointments/public/cancel.html", context))
+
+
+@rate_limit("booking", BOOKINGS)
+@require_http_methods(["POST"])
+def move(request, token: str):
+    """Move to another free time of the same reason at the same counter."""
+    appointment = appointment_from_token(token)
+    if appointment is None:
+        return _invalid_link(request)
+    if not appointment.is_active or appointment.reason.lottery:
+        messages.error(
+            request,
+            _("This appointment is no longer active.")
+            if not appointment.is_active
+            else _("This appointment cannot be moved online. Call the counter."),
+        )
+        return redirect("appointments:manage", token=token)
+    form, _choices = _move_form(appointment, request.POST)
+    if form.is_valid():
+        try:
+            new = appointment_move(
+                appointment=appointment,
+                slot_id=form.cleaned_data["slot"],
+                note=_("Moved by the person online"),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your appointment is moved. Here is the new one; you will receive its details "
+                    "by text message. Your personal link has changed: use the one below."
+                ),
+            )
+            return redirect("appointments:manage", token=manage_token(new))
+    return _manage_page(request, appointment, token, move_form=form, status=400)
+
+
+# Lottery reasons: enter the draw of a counter instead of choosing a time.
+
+
+@rate_limit("booking", BOOKINGS, methods=("POST",))
+@require_http_methods(["GET", "POST"])
+def lottery(request, reason_id: int, point_id: int):
+    """Step 3 of a lottery reason: who enters the next draw of this counter."""
+    reason = get_object_or_404(online_reasons().filter(lottery=True), pk=reason_id)
+    point = get_object_or_404(ServicePoint.objects.select_related("network"), pk=point_id)
+    data = request.POST if request.method == "POST" else request.GET
+    q, commune = data.get("q", "")[:100], data.get("commune", "")[:5]
+    now = timezone.now()
+    context = {
+        "reason": reason,
+        "point": point,
+        "draw_on": next_draw_day(point, now),
+        "slots_url": _slots_url(reason, q, commune, point),
+        **_stepper(3, LOTTERY_STEPS),
+    }
+    if not lottery_point_open(point, reason, now=now):
+        context["problem"] = _(
+            "This counter holds no draw for this reason for now. Choose another counter."
+        )
+        status = 409 if request.method == "GET" else 400
+        return render(request, "appointments/public/slot_unavailable.html", context, status=status)
+    if request.method == "GET":
+        form = LotteryEntryForm(initial={"q": q, "commune": commune})
+        return _private(
+            render(request, "appointments/public/lottery.html", {**context, "form": form})
+        )
+    form = LotteryEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = lottery_enter(
+                reason=reason,
+                service_point=point,
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            token = signing.dumps({"entry": entry.pk}, salt=LOTTERY_ENTRY_SALT)
+            return redirect("appointments:lottery_entered", token=token)
+    context["form"] = form
+    return _private(render(request, "appointments/public/lottery.html", context, status=400))
+
+
+@require_GET
+def lottery_entered(request, token: str):
+    """Step 4 of a lottery reason: registered for the draw of that day, and what comes next."""
+    try:
+        data = signing.loads(
+            token, salt=LOTTERY_ENTRY_SALT, max_age=LOTTERY_ENTRY_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:
+        return _invalid_link(request)
+    entry = (
+        LotteryRequest.objects.select_related("reason", "service_point")
+        .filter(pk=data.get("entry"))
+        .first()
     )
+    if entry is None:
+        return _invalid_link(request)
+    context = {"entry": entry, "point": entry.service_point, **_stepper(4, LOTTERY_STEPS)}
+    return _private(render(request, "appointments/public/lottery_entered.html", context))

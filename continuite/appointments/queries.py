@@ -1,0 +1,260 @@
+"""Reads for public booking: the earliest free slots of a reason near a place, and where to move.
+
+Everything here is a handful of indexed queries whatever the size of the country: service
+points are taken from a box on the latitude/longitude index, slots from the (opening range,
+start) index of the ranges serving the reason there; nothing loops over all slots in Python.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from continuite.core.geo import bounding_box, haversine_km
+from continuite.service_points.models import ServicePoint
+
+from .models import Appointment, OpeningRange, Reason, Slot
+
+# Radii tried in turn by the public slots page until one offers a slot.
+SLOT_SEARCH_RADII_KM = (30, 60, 100)
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """A bookable slot as the public list shows it: where, how far, when."""
+
+    slot: Slot
+    distance_km: float
+
+    @property
+    def point(self) -> ServicePoint:
+        return self.slot.service_point
+
+
+def booking_window(reason: Reason, now: datetime) -> tuple[datetime, datetime]:
+    """The first and last instants a person may book this reason for, as the service rules them."""
+    return now + timedelta(hours=reason.min_notice_hours), now + timedelta(
+        days=reason.max_horizon_days
+    )
+
+
+def public_reasons():
+    """Reasons the public may book online (active, public, offered by at least one opening range)."""
+    return (
+        Reason.objects.filter(is_active=True, public_booking=True)
+        .filter(Exists(OpeningRange.objects.filter(reasons=OuterRef("pk"))))
+        .select_related("network")
+        .order_by("network__name", "label", "pk")
+    )
+
+
+def _bookable_for(reason: Reason, now: datetime):
+    """Slots of this reason a person may book now: a free seat, its form of reception, its window."""
+    first, last = booking_window(reason, now)
+    return Slot.objects.bookable().filter(
+        mode__in=reason.modes(),
+        starts_at__gt=now,
+        starts_at__gte=first,
+        starts_at__lte=last,
+    )
+
+
+def _points_within(
+    latitude: float, longitude: float, radius_km: float, now: datetime
+) -> dict[int, float]:
+    """Ids of the service points within the circle, not closed now, with their distance in km."""
+    rows = (
+        ServicePoint.objects.not_closed_at(now)
+        .in_box(*bounding_box(latitude, longitude, radius_km))
+        .values_list("pk", "latitude", "longitude")
+    )
+    found = {}
+    for pk, lat, lon in rows:
+        distance = haversine_km(latitude, longitude, lat, lon)
+        if distance <= radius_km:
+            found[pk] = distance
+    return found
+
+
+def earliest_slots(
+    *,
+    reason: Reason,
+    latitude: float,
+    longitude: float,
+    radius_km: float = 30,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> list[SlotOffer]:
+    """The first `limit` bookable slots of a reason within radius_km, by start then distance.
+
+    Closed service points offer nothing. Four queries at most, none sorting the area's slots:
+
+    1. the service points in the box (then kept within the circle);
+    2. for each opening range serving the reason there, its first bookable start (one short
+       index probe per range);
+    3. the earliest bookable slots of the ranges that may hold them: when at least `limit`
+       ranges have a free slot, the `limit` earliest slots all start by the `limit`-th
+       earliest of those first starts, so only ranges starting by then, up to then, are read;
+    4. when the last slot shares its start with others, those others, so that distance, not
+       row order, decides who makes the list.
+    """
+    now = now or timezone.now()
+    distances = _points_within(latitude, longitude, radius_km, now)
+    if not distances:
+        return []
+    bookable = _bookable_for(reason, now)
+    first_free = (
+        bookable.filter(opening_range_id=OuterRef("pk")).order_by("starts_at").values("starts_at")
+    )
+    # Ranges without a free slot are left out here, not in SQL (which would probe them twice).
+    firsts = sorted(
+        (first, pk)
+        for pk, first in OpeningRange.objects.filter(
+            service_point_id__in=list(distances), reasons=reason
+        )
+        .annotate(first=Subquery(first_free[:1]))
+        .values_list("pk", "first")
+        if first is not None
+    )
+    if not firsts:
+        return []
+    candidates = bookable.filter(opening_range_id__in=[pk for _first, pk in firsts])
+    if len(firsts) >= limit:
+        threshold = firsts[limit - 1][0]
+        candidates = bookable.filter(
+            opening_range_id__in=[pk for first, pk in firsts if first <= threshold],
+            starts_at__lte=threshold,
+        )
+    related = ("service_point", "service_point__network")
+    found = list(candidates.select_related(*related).order_by("starts_at", "id")[:limit])
+    if len(found) == limit:
+        seen = {s.pk for s in found}
+        found += [
+            s
+            for s in candidates.filter(starts_at=found[-1].starts_at).select_related(*related)
+            if s.pk not in seen
+        ]
+    offers = [SlotOffer(s, distances[s.service_point_id]) for s in found]
+    offers.sort(key=lambda o: (o.slot.starts_at, o.distance_km, o.slot.pk))
+    return offers[:limit]
+
+
+def earliest_slots_widening(
+    *,
+    reason: Reason,
+    latitude: float,
+    longitude: float,
+    limit: int = 20,
+    now: datetime | None = None,
+    radii_km: tuple[float, ...] = SLOT_SEARCH_RADII_KM,
+) -> tuple[list[SlotOffer], float]:
+    """`earliest_slots` within the first radius that offers any, with the radius used."""
+    offers: list[SlotOffer] = []
+    for radius in radii_km:
+        offers = earliest_slots(
+            reason=reason,
+            latitude=latitude,
+            longitude=longitude,
+            radius_km=radius,
+            limit=limit,
+            now=now,
+        )
+        if offers:
+            return offers, radius
+    return offers, radii_km[-1]
+
+
+@dataclass(frozen=True)
+class PointOffer:
+    """A service point holding a draw for a reason, as the public list shows it."""
+
+    point: ServicePoint
+    distance_km: float
+
+
+def lottery_points(
+    *,
+    reason: Reason,
+    latitude: float,
+    longitude: float,
+    radius_km: float = 30,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> list[PointOffer]:
+    """Service points within radius_km whose draw for this reason has free slots, nearest first.
+
+    Two queries: the points in the box, then those of the reason's network with a free slot of
+    the reason in its booking window.
+    """
+    now = now or timezone.now()
+    distances = _points_within(latitude, longitude, radius_km, now)
+    if not distances:
+        return []
+    free = _bookable_for(reason, now).filter(
+        service_point=OuterRef("pk"), opening_range__reasons=reason
+    )
+    points = ServicePoint.objects.filter(
+        Exists(free), pk__in=list(distances), network_id=reason.network_id
+    ).select_related("network")
+    offers = sorted(
+        (PointOffer(p, distances[p.pk]) for p in points), key=lambda o: (o.distance_km, o.point.pk)
+    )
+    return offers[:limit]
+
+
+def lottery_points_widening(
+    *,
+    reason: Reason,
+    latitude: float,
+    longitude: float,
+    limit: int = 20,
+    now: datetime | None = None,
+    radii_km: tuple[float, ...] = SLOT_SEARCH_RADII_KM,
+) -> tuple[list[PointOffer], float]:
+    """`lottery_points` within the first radius that offers any, with the radius used."""
+    offers: list[PointOffer] = []
+    for radius in radii_km:
+        offers = lottery_points(
+            reason=reason,
+            latitude=latitude,
+            longitude=longitude,
+            radius_km=radius,
+            limit=limit,
+            now=now,
+        )
+        if offers:
+            return offers, radius
+    return offers, radii_km[-1]
+
+
+def lottery_point_open(point: ServicePoint, reason: Reason, *, now: datetime | None = None) -> bool:
+    """Whether people may enter this point's draw for this reason now (one query)."""
+    now = now or timezone.now()
+    free = _bookable_for(reason, now).filter(
+        service_point=OuterRef("pk"), opening_range__reasons=reason
+    )
+    return (
+        ServicePoint.objects.not_closed_at(now)
+        .filter(Exists(free), pk=point.pk, network_id=reason.network_id)
+        .exists()
+    )
+
+
+def move_choices(
+    appointment: Appointment, *, limit: int = 30, now: datetime | None = None
+) -> list[Slot]:
+    """Other bookable slots of the same reason and form of reception at the same service point."""
+    now = now or timezone.now()
+    if not ServicePoint.objects.not_closed_at(now).filter(pk=appointment.service_point_id).exists():
+        return []
+    return list(
+        _bookable_for(appointment.reason, now)
+        .filter(
+            service_point_id=appointment.service_point_id,
+            opening_range__reasons=appointment.reason,
+            mode=appointment.mode,
+        )
+        .exclude(pk=appointment.slot_id)
+        .order_by("starts_at", "id")[:limit]
+    )
