@@ -13,8 +13,21 @@ _SALT = "continuite.appointments.manage"
 MAX_AGE = timedelta(days=120)
 
 
+class _IssuedAtBooking(signing.TimestampSigner):
+    """Dates the signature from the booking, so one appointment always has the same link."""
+
+    def __init__(self, *, issued_at, **kwargs):
+        super().__init__(**kwargs)
+        self._issued_at = issued_at
+
+    def timestamp(self):
+        return signing.b62_encode(int(self._issued_at.timestamp()))
+
+
 def manage_token(appointment: Appointment) -> str:
-    return signing.dumps({"ref": appointment.reference}, salt=_SALT, compress=True)
+    """The link's secret: signed, and valid MAX_AGE from the booking (the same at every call)."""
+    signer = _IssuedAtBooking(issued_at=appointment.created_at, salt=_SALT)
+    return signer.sign_object({"ref": appointment.reference}, compress=True)
 
 
 def manage_url(appointment: Appointment) -> str:

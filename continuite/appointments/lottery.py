@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from continuite.notifications.models import Message
 from continuite.notifications.services import message_enqueue
-from continuite.service_points.models import ServicePoint
+from continuite.service_points.models import CrisisStatus, ServicePoint
 
 from .models import LotteryDraw, LotteryRequest, Reason, Slot
 from .services import appointment_book, person_for
@@ -42,8 +42,13 @@ def lottery_enter(
     now = now or timezone.now()
     if not reason.lottery or not reason.is_active or not reason.public_booking:
         raise ValidationError(_("This reason is not allocated by draw."))
-    if reason.network_id != service_point.network_id:
+    if (
+        reason.network_id != service_point.network_id
+        or not service_point.opening_ranges.filter(reasons=reason, ended_at__isnull=True).exists()
+    ):
         raise ValidationError(_("This service point does not offer this reason."))
+    if service_point.status_at(now) == CrisisStatus.CLOSED:
+        raise ValidationError(_("This service point is closed for now: choose another one."))
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": _("Give the name of the person who will come.")})
@@ -120,6 +125,8 @@ def lottery_draw(
             service_point=service_point,
             opening_range__reasons=reason,
             starts_at__gte=now + timedelta(hours=reason.min_notice_hours),
+            starts_at__lte=now + timedelta(days=reason.max_horizon_days),
+            mode__in=reason.modes(),
         )
         .order_by("starts_at", "id")
         .values_list("id", "mode")
@@ -139,6 +146,7 @@ def lottery_draw(
                         phone=request.person.phone,
                         email=request.person.email,
                         now=now,
+                        via_lottery=True,
                     )
             except ValidationError:
                 # Slot now full, or this person cannot hold one more appointment: next slot,

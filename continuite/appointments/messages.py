@@ -19,8 +19,21 @@ SUBJECTS = {
 }
 
 
+def _first_and_moves(appointment: Appointment) -> tuple[Appointment, int]:
+    """The appointment it was first booked as, and how many moves led here."""
+    first, moves = appointment, 0
+    while (previous := Appointment.objects.filter(moved_to=first).first()) is not None:
+        first, moves = previous, moves + 1
+    return first, moves
+
+
 def ics_for(appointment: Appointment) -> str:
-    """An iCalendar file for the person's calendar, in the service point's time zone."""
+    """An iCalendar file for the person's calendar, in the service point's time zone.
+
+    A moved appointment keeps the UID it was first booked with and a higher SEQUENCE, so the
+    person's calendar updates the entry instead of keeping the old time beside the new one.
+    """
+    first, moves = _first_and_moves(appointment)
     point = appointment.service_point
     calendar = Calendar()
     calendar.add("prodid", "-//Continuite//Rendez-vous//FR")
@@ -29,7 +42,8 @@ def ics_for(appointment: Appointment) -> str:
         "method", "CANCEL" if appointment.status == Appointment.Status.CANCELLED else "PUBLISH"
     )
     event = Event()
-    event.add("uid", f"{appointment.reference}@continuite")
+    event.add("uid", f"{first.reference}@continuite")
+    event.add("sequence", moves + (1 if appointment.status == Appointment.Status.CANCELLED else 0))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.starts_at.astimezone(point.time_zone))
     event.add("dtend", appointment.ends_at.astimezone(point.time_zone))

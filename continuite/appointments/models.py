@@ -220,6 +220,14 @@ class Slot(models.Model):
                 name="slot_free_by_point",
                 condition=Q(over_capacity=False),
             ),
+            # The earliest free slot of a range, probed per range by the public search.
+            models.Index(
+                fields=["opening_range", "starts_at"],
+                name="slot_bookable_by_range",
+                condition=Q(
+                    over_capacity=False, booked__lt=F("capacity") - F("held_for_emergencies")
+                ),
+            ),
         ]
 
     def __str__(self):

@@ -26,8 +26,18 @@ def _window() -> int:
 
 
 def client_address(request) -> str:
-    """The address counted: REMOTE_ADDR, an IPv6 address by its /64 (one subscriber's network)."""
+    """The address counted: the client's, an IPv6 address by its /64 (one subscriber's network).
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies, the client is the address the outermost of them
+    saw: that many entries from the right of X-Forwarded-For (the rest can be forged).
+    """
     raw = request.META.get("REMOTE_ADDR", "") or "unknown"
+    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = [
+        a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+    ]
+    if hops and len(forwarded) >= hops:
+        raw = forwarded[-hops]
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:

@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from continuite.service_points.models import CrisisStatus
+
 from .models import Appointment, AppointmentEvent, Person, Reason, Slot
 from .phones import normalize_phone
 
@@ -28,10 +30,16 @@ def _notify(appointment: Appointment, kind: str) -> None:
 
 
 def _check_slot_for_reason(
-    slot: Slot, reason: Reason, mode: str, now: datetime, *, by_agent: bool
+    slot: Slot, reason: Reason, mode: str, now: datetime, *, by_agent: bool, via_lottery: bool
 ) -> None:
     if not reason.is_active or (not reason.public_booking and not by_agent):
         raise ValidationError(_("This reason cannot be booked online."))
+    if reason.lottery and not (by_agent or via_lottery):
+        raise ValidationError(
+            _("Slots for this reason are allocated by draw: enter the draw instead.")
+        )
+    if slot.service_point.status_at(slot.starts_at) == CrisisStatus.CLOSED:
+        raise ValidationError(_("This service point is closed at that time. Choose another slot."))
     if mode not in reason.modes():
         raise ValidationError(_("This reason is not offered in that form of reception."))
     if slot.mode != mode:
@@ -110,6 +118,7 @@ def appointment_book(
     now: datetime | None = None,
     notify: bool = True,
     replacing: Appointment | None = None,
+    via_lottery: bool = False,
 ) -> Appointment:
     """Book one seat of a slot for a person, or explain in French why not; nothing booked twice."""
     now = now or timezone.now()
@@ -121,7 +130,9 @@ def appointment_book(
     if slot is None:
         raise ValidationError(_("This slot no longer exists. Choose another one."))
     by_agent = actor is not None and actor.is_authenticated
-    _check_slot_for_reason(slot, reason, mode, now, by_agent=by_agent)
+    _check_slot_for_reason(
+        slot, reason, mode, now, by_agent=by_agent, via_lottery=via_lottery or replacing is not None
+    )
     name, email = " ".join(name.split()), email.strip().lower()
     if not name:
         raise ValidationError({"name": _("Give the name of the person who will come.")})

@@ -115,3 +115,17 @@ def test_a_past_slot_or_one_beyond_the_horizon_is_refused(monday_slots):
             slots[-1], reason, now=slots[-1].starts_at - timedelta(days=reason.max_horizon_days + 1)
         )
     assert not Appointment.objects.exists()
+
+
+def test_a_moved_appointment_updates_the_same_calendar_entry(monday_slots):
+    from continuite.appointments.messages import ics_for
+
+    reason, slots = monday_slots
+    first = book(slots[0], reason)
+    moved = appointment_move(appointment=first, slot_id=slots[1].pk)
+    original, updated = ics_for(first), ics_for(moved)
+    assert (
+        f"UID:{first.reference}@continuite" in original
+        and f"UID:{first.reference}@continuite" in updated
+    )
+    assert "SEQUENCE:0" in original and "SEQUENCE:1" in updated
