@@ -17,15 +17,44 @@ DEMO_DEPARTEMENTS = ("69", "13")
 
 REASONS = [
     # network, label, minutes, on site, by phone, lottery
-    ("france-services", "Aide aux démarches en ligne (CAF, impôts, retraite)", 30, True, False, False),
+    (
+        "france-services",
+        "Aide aux démarches en ligne (CAF, impôts, retraite)",
+        30,
+        True,
+        False,
+        False,
+    ),
     ("france-services", "Rendez-vous téléphonique avec un conseiller", 20, False, True, False),
     ("france-services", "Accès aux droits (santé, logement, emploi)", 45, True, False, False),
     ("mairie", "Carte nationale d'identité et passeport", 20, True, False, True),
     ("mairie", "État civil (actes, mariage, décès)", 15, True, False, False),
 ]
 
-FIRST_NAMES = ["Marie", "Jean", "Fatima", "Pierre", "Nathalie", "Mohamed", "Isabelle", "Michel", "Sylvie", "Lucas"]
-LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]
+FIRST_NAMES = [
+    "Marie",
+    "Jean",
+    "Fatima",
+    "Pierre",
+    "Nathalie",
+    "Mohamed",
+    "Isabelle",
+    "Michel",
+    "Sylvie",
+    "Lucas",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+]
 
 
 @transaction.atomic
@@ -51,8 +80,14 @@ def demo_appointments_setup() -> str:
     phone_fs = [r for r in reasons.values() if r.network.slug == "france-services" and r.by_phone]
     town_hall = [r for r in reasons.values() if r.network.slug == "mairie"]
     points = list(
-        ServicePoint.objects.filter(departement_id__in=DEMO_DEPARTEMENTS, network__slug="france-services")
-    ) + list(ServicePoint.objects.filter(network__slug="mairie", commune__code__in=["69381", "69123", "13055"]))
+        ServicePoint.objects.filter(
+            departement_id__in=DEMO_DEPARTEMENTS, network__slug="france-services"
+        )
+    ) + list(
+        ServicePoint.objects.filter(
+            network__slug="mairie", commune__code__in=["69381", "69123", "13055"]
+        )
+    )
     start = date(2020, 11, 2)
     for point in points:
         served = on_site_fs if point.network.slug == "france-services" else town_hall
@@ -93,7 +128,11 @@ def _book_some(points, reasons) -> int:
     """A third of the next ten days' seats taken, by synthetic people."""
     rng = random.Random(DEMO_SEED)
     booked = 0
-    slots = Slot.objects.bookable().filter(service_point__in=points).select_related("opening_range", "service_point")
+    slots = (
+        Slot.objects.bookable()
+        .filter(service_point__in=points)
+        .select_related("opening_range", "service_point")
+    )
     for slot in slots.order_by("starts_at")[: 40 * len(points)]:
         if rng.random() > 0.33:
             continue
