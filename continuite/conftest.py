@@ -1,14 +1,19 @@
 """Shared test fixtures: the territory loaded once per test database, a real Celery worker."""
 
 import os
+import socket
+import threading
 import uuid
 
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 
 from continuite.celery import app
 from continuite.core.services import territory_load
+from continuite.notifications.tasks import deliver_message
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +87,49 @@ def celery_worker(reference_data):
     finally:
         app.conf.update(previous)
         reset_producers()
+
+
+class EnvelopeCollector:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it."""
+    collector = EnvelopeCollector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield collector
+    controller.stop()
+
+
+@pytest.fixture
+def finished_deliveries():
+    """(message id, returned status) of each deliver_message task the worker has finished."""
+    finished, lock = [], threading.Lock()
+
+    def record(sender=None, args=(), retval=None, **kwargs):
+        if sender is not None and sender.name == deliver_message.name:
+            with lock:
+                finished.append((args[0], retval))
+
+    task_postrun.connect(record, weak=False)
+    yield finished
+    task_postrun.disconnect(record)

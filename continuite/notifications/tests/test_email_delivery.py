@@ -1,13 +1,9 @@
 """An email goes out over real SMTP, through a real Celery worker, exactly once."""
 
 import email
-import socket
-import threading
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
-from celery.signals import task_postrun
 from django.db import transaction
 
 from continuite.notifications.delivery import message_deliver
@@ -23,52 +19,6 @@ ICS = (
     "BEGIN:VEVENT\r\nUID:RDV-1@continuite\r\nSUMMARY:Carte grise\r\nEND:VEVENT\r\n"
     "END:VCALENDAR\r\n"
 )
-
-
-class EnvelopeCollector:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it."""
-    collector = EnvelopeCollector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield collector
-    controller.stop()
-
-
-@pytest.fixture
-def finished_deliveries():
-    """(message id, returned status) of each deliver_message task the worker has finished."""
-    finished, lock = [], threading.Lock()
-
-    def record(sender=None, args=(), retval=None, **kwargs):
-        if sender is not None and sender.name == deliver_message.name:
-            with lock:
-                finished.append((args[0], retval))
-
-    task_postrun.connect(record, weak=False)
-    yield finished
-    task_postrun.disconnect(record)
 
 
 def test_an_email_queued_three_times_reaches_the_smtp_server_once_with_its_ics(
