@@ -26,7 +26,7 @@ REASONS = [
         False,
     ),
     ("france-services", "Rendez-vous téléphonique avec un conseiller", 20, False, True, False),
-    ("france-services", "Accès aux droits (santé, logement, emploi)", 45, True, False, False),
+    ("france-services", "Accès aux droits (santé, logement, emploi)", 30, True, False, False),
     ("mairie", "Carte nationale d'identité et passeport", 20, True, False, True),
     ("mairie", "État civil (actes, mariage, décès)", 15, True, False, False),
 ]

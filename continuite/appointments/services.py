@@ -44,6 +44,8 @@ def _check_slot_for_reason(
         raise ValidationError(_("This reason is not offered in that form of reception."))
     if slot.mode != mode:
         raise ValidationError(_("This slot is not offered in that form of reception."))
+    if slot.ends_at - slot.starts_at < timedelta(minutes=reason.duration_minutes):
+        raise ValidationError(_("This slot is too short for this reason. Choose another one."))
     if not slot.opening_range.reasons.filter(pk=reason.pk).exists():
         raise ValidationError(_("This slot is not open for this reason."))
     if slot.starts_at <= now:

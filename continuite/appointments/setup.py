@@ -38,6 +38,14 @@ def opening_range_add(
         raise ValidationError({"agents_on_duty": _("At least one agent must be on duty.")})
     if not reasons or any(r.network_id != service_point.network_id for r in reasons):
         raise ValidationError({"reasons": _("Choose the reasons served, among your network's.")})
+    too_long = [r.label for r in reasons if r.duration_minutes > slot_minutes]
+    if too_long:
+        raise ValidationError(
+            {
+                "slot_minutes": _("Slots are shorter than these reasons need: %(reasons)s.")
+                % {"reasons": ", ".join(too_long)}
+            }
+        )
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     created = []
     for weekday in weekdays:

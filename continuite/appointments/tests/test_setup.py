@@ -114,3 +114,21 @@ def test_agents_and_other_sites_cannot_change_the_settings(client):
     assert client.get(settings_url(agent.service_point)).status_code == 403
     other = RoleFactory()
     assert client.get(settings_url(other.service_point)).status_code == 404
+
+
+def test_slots_shorter_than_a_reason_are_refused(client, manager):
+    reason = ReasonFactory(duration_minutes=45)
+    form = {
+        "add_range": "1",
+        "weekdays": ["0"],
+        "opens_at": "09:00",
+        "closes_at": "12:00",
+        "slot_minutes": "30",
+        "mode": Mode.ON_SITE,
+        "agents_on_duty": "1",
+        "reasons": [str(reason.pk)],
+        "valid_from": "2026-01-01",
+    }
+    response = client.post(settings_url(manager.service_point), form)
+    assert response.status_code == 400 and response.context["range_form"].errors["slot_minutes"]
+    assert not OpeningRange.objects.exists()
