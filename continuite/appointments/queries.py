@@ -8,7 +8,7 @@ start) index of the ranges serving the reason there; nothing loops over all slot
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from continuite.core.geo import bounding_box, haversine_km
@@ -43,7 +43,8 @@ def public_reasons():
     """Reasons the public may book online (active, public, offered by at least one opening range)."""
     return (
         Reason.objects.filter(is_active=True, public_booking=True)
-        .filter(Exists(OpeningRange.objects.filter(reasons=OuterRef("pk"))))
+        # On the link table itself: a join through the ranges makes PostgreSQL hash every link.
+        .filter(Exists(OpeningRange.reasons.through.objects.filter(reason=OuterRef("pk"))))
         .select_related("network")
         .order_by("network__name", "label", "pk")
     )
@@ -77,6 +78,11 @@ def _points_within(
     return found
 
 
+# Slots are read in growing windows from the first bookable instant: the first `limit` slots
+# of a window that holds `limit` of them are the first of the whole horizon.
+WINDOW_DAYS = (2, 7, 21, None)
+
+
 def earliest_slots(
     *,
     reason: Reason,
@@ -88,54 +94,61 @@ def earliest_slots(
 ) -> list[SlotOffer]:
     """The first `limit` bookable slots of a reason within radius_km, by start then distance.
 
-    Closed service points offer nothing. Four queries at most, none sorting the area's slots:
+    Closed service points offer nothing. A few short queries, none sorting the area's slots:
 
-    1. the service points in the box (then kept within the circle);
-    2. for each opening range serving the reason there, its first bookable start (one short
-       index probe per range);
-    3. the earliest bookable slots of the ranges that may hold them: when at least `limit`
-       ranges have a free slot, the `limit` earliest slots all start by the `limit`-th
-       earliest of those first starts, so only ranges starting by then, up to then, are read;
-    4. when the last slot shares its start with others, those others, so that distance, not
-       row order, decides who makes the list.
+    1. the opening ranges serving the reason at the points of its network in the box, not
+       closed now, with where those points are (a range serves its own network's reasons only:
+       `setup.opening_range_add` refuses the others), kept within the circle;
+    2. the first `limit` bookable slots of those ranges, read in growing windows of time from
+       the first bookable instant (on the partial index of bookable slots);
+    3. when the last slot shares its start with others, those others, so that distance, not
+       row order, decides who makes the list;
+    4. the chosen slots with their service points.
     """
     now = now or timezone.now()
-    distances = _points_within(latitude, longitude, radius_km, now)
-    if not distances:
-        return []
-    bookable = _bookable_for(reason, now)
-    first_free = (
-        bookable.filter(opening_range_id=OuterRef("pk")).order_by("starts_at").values("starts_at")
-    )
-    # Ranges without a free slot are left out here, not in SQL (which would probe them twice).
-    firsts = sorted(
-        (first, pk)
-        for pk, first in OpeningRange.objects.filter(
-            service_point_id__in=list(distances), reasons=reason
+    rows = (
+        ServicePoint.objects.not_closed_at(now)
+        .in_box(*bounding_box(latitude, longitude, radius_km))
+        .filter(
+            network_id=reason.network_id,
+            opening_ranges__reasons=reason,
+            opening_ranges__ended_at__isnull=True,
         )
-        .annotate(first=Subquery(first_free[:1]))
-        .values_list("pk", "first")
-        if first is not None
+        .order_by()
+        .values_list("opening_ranges__id", "pk", "latitude", "longitude")
     )
-    if not firsts:
+    distances: dict[int, float] = {}
+    range_ids = []
+    for range_id, point_id, point_lat, point_lon in rows:
+        if point_id not in distances:
+            distances[point_id] = haversine_km(latitude, longitude, point_lat, point_lon)
+        if distances[point_id] <= radius_km:
+            range_ids.append(range_id)
+    if not range_ids:
         return []
-    candidates = bookable.filter(opening_range_id__in=[pk for _first, pk in firsts])
-    if len(firsts) >= limit:
-        threshold = firsts[limit - 1][0]
-        candidates = bookable.filter(
-            opening_range_id__in=[pk for first, pk in firsts if first <= threshold],
-            starts_at__lte=threshold,
+    first, _last = booking_window(reason, now)
+    bookable = _bookable_for(reason, now).filter(opening_range_id__in=range_ids)
+    found: list[tuple[int, datetime]] = []
+    for days in WINDOW_DAYS:
+        window = (
+            bookable
+            if days is None
+            else bookable.filter(starts_at__lt=first + timedelta(days=days))
         )
-    related = ("service_point", "service_point__network")
-    found = list(candidates.select_related(*related).order_by("starts_at", "id")[:limit])
+        found = list(window.order_by("starts_at", "id").values_list("pk", "starts_at")[:limit])
+        if len(found) == limit or days is None:
+            break
+    if not found:
+        return []
+    ids = [pk for pk, _starts_at in found]
     if len(found) == limit:
-        seen = {s.pk for s in found}
-        found += [
-            s
-            for s in candidates.filter(starts_at=found[-1].starts_at).select_related(*related)
-            if s.pk not in seen
-        ]
-    offers = [SlotOffer(s, distances[s.service_point_id]) for s in found]
+        ids += (
+            bookable.filter(starts_at=found[-1][1]).exclude(pk__in=ids).values_list("pk", flat=True)
+        )
+    slots = Slot.objects.filter(pk__in=ids).select_related(
+        "service_point", "service_point__network"
+    )
+    offers = [SlotOffer(s, distances[s.service_point_id]) for s in slots]
     offers.sort(key=lambda o: (o.slot.starts_at, o.distance_km, o.slot.pk))
     return offers[:limit]
 

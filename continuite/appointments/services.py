@@ -69,18 +69,20 @@ def person_for(*, name: str, phone: str, email: str, departement_code: str) -> P
         raise ValidationError(
             {"phone": _("This phone number is not valid. Example: 06 12 34 56 78.")}
         )
-    try:
-        with transaction.atomic():
-            person, _created = Person.objects.get_or_create(
-                phone=e164, defaults={"name": name, "email": email}
-            )
-    except IntegrityError:
-        person = Person.objects.get(phone=e164)
-    # One person's bookings are taken one at a time, so the per-person cap cannot be raced.
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    if (name and person.name != name) or (email and person.email != email):
-        person.name, person.email = name or person.name, email or person.email
-        person.save(update_fields=["name", "email"])
+    if not name:
+        raise ValidationError({"name": _("Give the name of the person who will come.")})
+    person = Person(phone=e164, name=name, email=email)
+    # One statement inserts the person or updates them, and holds the row's lock until the
+    # transaction ends: one person's bookings are taken one at a time, so the per-person cap
+    # cannot be raced.
+    Person.objects.bulk_create(
+        [person],
+        update_conflicts=True,
+        unique_fields=["phone"],
+        update_fields=["name", "email"] if email else ["name"],
+    )
+    if person.pk is None:  # a database that does not return it
+        person = Person.objects.select_for_update().get(phone=e164)
     return person
 
 
