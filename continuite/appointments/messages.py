@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Event
 
 from continuite.notifications.models import Message
-from continuite.notifications.services import Attachment, message_enqueue
+from continuite.notifications.services import Attachment, Composed, message_enqueue
 
 from .links import manage_url
 from .models import Appointment, Mode
@@ -58,23 +58,45 @@ def ics_for(appointment: Appointment) -> str:
 
 
 def appointment_notify(*, appointment: Appointment, kind: str) -> None:
-    """Write the person's messages for this event to the outbox (once per event and channel)."""
-    # People read French, whatever language the agent who triggered the change uses.
+    """Write the person's messages for this event to the outbox (once per event and channel).
+
+    Only the rows are written here, in the booking's transaction; the worker composes the texts
+    and the calendar file (`compose`) just before sending, which keeps bookings fast.
+    """
+    key = f"appointment:{appointment.pk}:{kind}"
+    args = {"appointment": appointment.pk, "kind": kind}
+    message_enqueue(
+        channel=Message.Channel.SMS,
+        to=appointment.person.phone,
+        dedup_key=f"{key}:sms",
+        composer=COMPOSER,
+        composer_args=args,
+    )
+    if appointment.person.email:
+        message_enqueue(
+            channel=Message.Channel.EMAIL,
+            to=appointment.person.email,
+            dedup_key=f"{key}:email",
+            composer=COMPOSER,
+            composer_args=args,
+        )
+
+
+COMPOSER = "continuite.appointments.messages.compose"
+
+
+def compose(message: Message) -> Composed:
+    """The text of an appointment message, in French and in the service point's time zone."""
+    appointment = Appointment.objects.select_related("service_point", "reason", "person").get(
+        pk=message.composer_args["appointment"]
+    )
+    kind = message.composer_args["kind"]
     with translation.override("fr"), timezone.override(appointment.service_point.time_zone):
         context = {"appointment": appointment, "kind": kind, "manage_url": manage_url(appointment)}
-        key = f"appointment:{appointment.pk}:{kind}"
-        message_enqueue(
-            channel=Message.Channel.SMS,
-            to=appointment.person.phone,
-            body=render_to_string("appointments/messages/sms.txt", context).strip(),
-            dedup_key=f"{key}:sms",
+        if message.channel == Message.Channel.SMS:
+            return Composed(body=render_to_string("appointments/messages/sms.txt", context).strip())
+        return Composed(
+            subject=str(SUBJECTS[kind]),
+            body=render_to_string("appointments/messages/email.txt", context).strip(),
+            attachment=Attachment("rendez-vous.ics", ics_for(appointment), "text/calendar"),
         )
-        if appointment.person.email:
-            message_enqueue(
-                channel=Message.Channel.EMAIL,
-                to=appointment.person.email,
-                subject=str(SUBJECTS[kind]),
-                body=render_to_string("appointments/messages/email.txt", context).strip(),
-                dedup_key=f"{key}:email",
-                attachment=Attachment("rendez-vous.ics", ics_for(appointment), "text/calendar"),
-            )

@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .backends import SmsError, sms_backend
 from .models import Message
@@ -50,6 +51,28 @@ def pending_overdue(now: datetime) -> QuerySet[Message]:
     return Message.objects.filter(overdue, status=Message.Status.PENDING).order_by("created_at")
 
 
+def message_compose(message: Message) -> Message:
+    """Fill in a message left to its composer (once: a composed message keeps its text)."""
+    if message.body or not message.composer:
+        return message
+    composed = import_string(message.composer)(message)
+    message.subject, message.body = composed.subject, composed.body
+    if composed.attachment:
+        message.attachment_name = composed.attachment.name
+        message.attachment_content = composed.attachment.content
+        message.attachment_mimetype = composed.attachment.mimetype
+    message.save(
+        update_fields=[
+            "subject",
+            "body",
+            "attachment_name",
+            "attachment_content",
+            "attachment_mimetype",
+        ]
+    )
+    return message
+
+
 def _send(message: Message) -> str:
     if message.channel == Message.Channel.SMS:
         return sms_backend().send(to=message.to, body=message.body, reference=message.dedup_key)
@@ -88,7 +111,7 @@ def message_deliver(*, message_id: int) -> Outcome:
             return Outcome(message.status if message else "missing")
         message.attempts += 1
         try:
-            provider_id = _send(message)
+            provider_id = _send(message_compose(message))
         except Exception as exc:
             if not isinstance(exc, SmsError | smtplib.SMTPException | OSError):
                 logger.exception("Unexpected error delivering message %s", message.pk)

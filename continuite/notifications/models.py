@@ -25,6 +25,11 @@ class Message(models.Model):
     attachment_name = models.CharField(max_length=100, blank=True)
     attachment_content = models.TextField(blank=True)
     attachment_mimetype = models.CharField(max_length=100, blank=True)
+    # Composed at delivery by this function (dotted path), from these arguments, when the body
+    # is left empty at enqueue: the cause's transaction only writes a row, the worker does the
+    # rendering (texts, calendar file).
+    composer = models.CharField(max_length=200, blank=True)
+    composer_args = models.JSONField(default=dict, blank=True)
     dedup_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

@@ -8,6 +8,15 @@ from .models import Message
 
 
 @dataclass
+class Composed:
+    """What a composer returns: the message's text, and the file attached to an email."""
+
+    body: str
+    subject: str = ""
+    attachment: "Attachment | None" = None
+
+
+@dataclass
 class Attachment:
     """A file sent with an email (the .ics of an appointment)."""
 
@@ -20,15 +29,21 @@ def message_enqueue(
     *,
     channel: str,
     to: str,
-    body: str,
     dedup_key: str,
+    body: str = "",
     subject: str = "",
     attachment: Attachment | None = None,
+    composer: str = "",
+    composer_args: dict | None = None,
 ) -> Message:
     """Write a message to the outbox in the caller's transaction; delivery is queued on commit.
 
-    A second call with the same dedup_key returns the first message and queues nothing more.
+    Either the text is given, or a composer (the dotted path of a function taking the message
+    and returning a `Composed`) that the worker calls before sending. A second call with the
+    same dedup_key returns the first message and queues nothing more.
     """
+    if not body and not composer:
+        raise ValueError("a message needs a body or a composer")
     message, created = Message.objects.get_or_create(
         dedup_key=dedup_key,
         defaults={
@@ -39,6 +54,8 @@ def message_enqueue(
             "attachment_name": attachment.name if attachment else "",
             "attachment_content": attachment.content if attachment else "",
             "attachment_mimetype": attachment.mimetype if attachment else "",
+            "composer": composer,
+            "composer_args": composer_args or {},
         },
     )
     if created:

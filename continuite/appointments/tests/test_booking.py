@@ -10,6 +10,7 @@ from django.utils import timezone
 from continuite.appointments.models import Appointment, Mode, Slot
 from continuite.appointments.services import appointment_book, appointment_cancel, appointment_move
 from continuite.appointments.slots import slots_sync
+from continuite.notifications.delivery import message_compose
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory
@@ -46,7 +47,10 @@ def test_a_booking_takes_a_seat_and_writes_its_messages(monday_slots):
     assert slots[0].booked == 1 and appointment.person.phone == "+33612345678"
     assert set(Message.objects.values_list("channel", flat=True)) == {"sms", "email"}
     email = Message.objects.get(channel="email")
+    assert email.body == ""  # composed by the worker, just before sending
+    email = message_compose(email)
     assert "BEGIN:VCALENDAR" in email.attachment_content and appointment.reference in email.body
+    assert "Rendez-vous" in email.body or "rendez-vous" in email.body
 
 
 def test_a_full_slot_refuses_with_a_clear_message(monday_slots):

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from continuite.accounts.tests.factories import UserFactory
 from continuite.notifications.backends import SmsBackend
@@ -95,10 +97,22 @@ def test_retrying_delivery_sends_failed_and_pending_messages_and_leaves_sent_one
     assert (pending.status, pending.attempts) == ("sent", 3)
     assert (sent.status, sent.provider_id) == ("sent", "p-1")
     notices = [str(notice) for notice in response.context["messages"]]
-    assert notices == [
-        "2 messages queued for delivery.",
-        "1 message already sent was left alone.",
-    ]
+    with translation.override("fr"):
+        expected = [
+            ngettext(
+                "%(count)d message queued for delivery.",
+                "%(count)d messages queued for delivery.",
+                2,
+            )
+            % {"count": 2},
+            ngettext(
+                "%(count)d message already sent was left alone.",
+                "%(count)d messages already sent were left alone.",
+                1,
+            )
+            % {"count": 1},
+        ]
+    assert notices == expected
 
 
 def test_only_people_who_may_change_messages_can_retry_them(client, recording_sms):
