@@ -42,7 +42,7 @@ bench-booking: $(STAMP)  ## earliest slots, booking throughput (service, HTTP) a
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench $(BIN)/python bench/booking.py
 
 messages: $(STAMP)
-	cd continuite && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages
+	cd continuite && ../$(BIN)/python ../manage.py makemessages -l fr -l en -e html,txt,py --no-obsolete --ignore '*/tests/*' --ignore 'tests_browser/*' && ../$(BIN)/python ../manage.py compilemessages -l fr -l en
 
 clean:
 	rm -rf $(VENV) var

@@ -13,8 +13,10 @@ class OpeningRangeForm(DsfrBaseForm):
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Days"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
     )
-    opens_at = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    closes_at = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    opens_at = forms.TimeField(label=_("Opens at"), widget=forms.TimeInput(attrs={"type": "time"}))
+    closes_at = forms.TimeField(
+        label=_("Closes at"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
     slot_minutes = forms.IntegerField(
         label=_("Slot length (minutes)"), min_value=5, max_value=240, initial=30
     )

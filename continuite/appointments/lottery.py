@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from continuite.notifications.models import Message
@@ -66,17 +66,18 @@ def lottery_enter(
             )
     except IntegrityError as exc:
         raise ValidationError(_("You are already registered for this draw.")) from exc
-    message_enqueue(
-        channel=Message.Channel.SMS,
-        to=person.phone,
-        body=_(
-            "Registered for the draw of %(date)s for « %(reason)s » at %(point)s. You will get the result by SMS."
-        )
-        % {
+    with translation.override("fr"):  # people read French, whatever the page's language
+        body = _(
+            "Registered for the draw of %(date)s for “%(reason)s” at %(point)s. You will get the result by SMS."
+        ) % {
             "date": draw_on.strftime("%d/%m/%Y"),
             "reason": reason.label,
             "point": service_point.name,
-        },
+        }
+    message_enqueue(
+        channel=Message.Channel.SMS,
+        to=person.phone,
+        body=body,
         dedup_key=f"lottery:{request.pk}:entered",
     )
     return request
@@ -171,14 +172,15 @@ def lottery_draw(
                 % {"date": draw_on.strftime("%d/%m/%Y")},
                 origin="lottery",
             )
+            with translation.override("fr"):
+                body = _(
+                    "You were not drawn for “%(reason)s” at %(point)s. An agent will call you back "
+                    "within 2 working days."
+                ) % {"reason": reason.label, "point": service_point.name}
             message_enqueue(
                 channel=Message.Channel.SMS,
                 to=request.person.phone,
-                body=_(
-                    "You were not drawn for « %(reason)s » at %(point)s. An agent will call you back "
-                    "within 2 working days."
-                )
-                % {"reason": reason.label, "point": service_point.name},
+                body=body,
                 dedup_key=f"lottery:{request.pk}:lost",
             )
         request.save(update_fields=["status", "appointment", "callback_request"])
