@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from continuite.service_points.models import CrisisStatus
+from continuite.service_points.models import CrisisStatus, status_in_force
 
-from .models import Appointment, AppointmentEvent, Person, Reason, Slot
+from .models import Appointment, AppointmentEvent, OpeningRange, Person, Reason, Slot
 from .phones import normalize_phone
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -38,7 +38,7 @@ def _check_slot_for_reason(
         raise ValidationError(
             _("Slots for this reason are allocated by draw: enter the draw instead.")
         )
-    if slot.service_point.status_at(slot.starts_at) == CrisisStatus.CLOSED:
+    if slot.point_status == CrisisStatus.CLOSED:
         raise ValidationError(_("This service point is closed at that time. Choose another slot."))
     if mode not in reason.modes():
         raise ValidationError(_("This reason is not offered in that form of reception."))
@@ -46,7 +46,7 @@ def _check_slot_for_reason(
         raise ValidationError(_("This slot is not offered in that form of reception."))
     if slot.ends_at - slot.starts_at < timedelta(minutes=reason.duration_minutes):
         raise ValidationError(_("This slot is too short for this reason. Choose another one."))
-    if not slot.opening_range.reasons.filter(pk=reason.pk).exists():
+    if not slot.serves_reason:
         raise ValidationError(_("This slot is not open for this reason."))
     if slot.starts_at <= now:
         raise ValidationError(_("This slot has already passed. Choose another one."))
@@ -124,13 +124,29 @@ def appointment_book(
     replacing: Appointment | None = None,
     via_lottery: bool = False,
 ) -> Appointment:
-    """Book one seat of a slot for a person, or explain in French why not; nothing booked twice."""
+    """Book one seat of a slot for a person, or explain in French why not; nothing booked twice.
+
+    The slot, whether it serves the reason and its service point's status at its start come in
+    one query; the seat is taken by one conditional UPDATE.
+    """
     now = now or timezone.now()
     if submission_key:
         earlier = Appointment.objects.filter(submission_key=submission_key).first()
         if earlier:
             return earlier
-    slot = Slot.objects.select_related("opening_range", "service_point").filter(pk=slot_id).first()
+    slot = (
+        Slot.objects.select_related("opening_range", "service_point")
+        .annotate(
+            point_status=status_in_force(OuterRef("service_point_id"), OuterRef("starts_at")),
+            serves_reason=Exists(
+                OpeningRange.reasons.through.objects.filter(
+                    openingrange_id=OuterRef("opening_range_id"), reason_id=reason.pk
+                )
+            ),
+        )
+        .filter(pk=slot_id)
+        .first()
+    )
     if slot is None:
         raise ValidationError(_("This slot no longer exists. Choose another one."))
     by_agent = actor is not None and actor.is_authenticated

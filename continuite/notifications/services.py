@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import Message
 
@@ -44,27 +44,30 @@ def message_enqueue(
     """
     if not body and not composer:
         raise ValueError("a message needs a body or a composer")
-    message, created = Message.objects.get_or_create(
+    message = Message(
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        attachment_name=attachment.name if attachment else "",
+        attachment_content=attachment.content if attachment else "",
+        attachment_mimetype=attachment.mimetype if attachment else "",
+        composer=composer,
+        composer_args=composer_args or {},
         dedup_key=dedup_key,
-        defaults={
-            "channel": channel,
-            "to": to,
-            "subject": subject,
-            "body": body,
-            "attachment_name": attachment.name if attachment else "",
-            "attachment_content": attachment.content if attachment else "",
-            "attachment_mimetype": attachment.mimetype if attachment else "",
-            "composer": composer,
-            "composer_args": composer_args or {},
-        },
     )
-    if created:
-        from .tasks import deliver_message
+    # Insert first (the usual case: a new event); only a repeated event reads the first row.
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        return Message.objects.get(dedup_key=dedup_key)
+    from .tasks import deliver_message
 
-        # Robust: the message is committed whatever happens here. A broker outage (or, when
-        # tasks run eagerly, a failed send) is logged and left to the deliver_pending sweep,
-        # instead of failing the caller's request after its commit and skipping later callbacks.
-        transaction.on_commit(lambda: deliver_message.delay(message.pk), robust=True)
+    # Robust: the message is committed whatever happens here. A broker outage (or, when
+    # tasks run eagerly, a failed send) is logged and left to the deliver_pending sweep,
+    # instead of failing the caller's request after its commit and skipping later callbacks.
+    transaction.on_commit(lambda: deliver_message.delay(message.pk), robust=True)
     return message
 
 

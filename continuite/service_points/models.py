@@ -55,16 +55,7 @@ class ServicePointQuerySet(models.QuerySet):
         window covers the instant, the one that started last wins (then the one recorded last);
         a service point with none is open.
         """
-        at = at or timezone.now()
-        in_force = (
-            StatusChange.objects.filter(service_point=OuterRef("pk"), starts_at__lte=at)
-            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-            .order_by("-starts_at", "-id")
-            .values("status")[:1]
-        )
-        return self.annotate(
-            status_in_force=Coalesce(Subquery(in_force), Value(CrisisStatus.OPEN.value))
-        )
+        return self.annotate(status_in_force=status_in_force(OuterRef("pk"), at or timezone.now()))
 
     def not_closed_at(self, at: datetime | None = None):
         """Service points receiving people in some way at that instant (the open rate's numerator)."""
@@ -87,6 +78,21 @@ class ServicePointQuerySet(models.QuerySet):
         from continuite.accounts.models import Role
 
         return self.filter(_scope_q(user, kinds=Role.MANAGER_KINDS))
+
+
+def status_in_force(point, at):
+    """The expression of the crisis status in force for a service point at an instant.
+
+    `point` and `at` are values or references to the outer query (OuterRef("pk"), a slot's
+    OuterRef("starts_at")...): this is the one place the rule is written.
+    """
+    in_force = (
+        StatusChange.objects.filter(service_point=point, starts_at__lte=at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .order_by("-starts_at", "-id")
+        .values("status")[:1]
+    )
+    return Coalesce(Subquery(in_force), Value(CrisisStatus.OPEN.value))
 
 
 def _scope_q(user, *, kinds) -> Q:
