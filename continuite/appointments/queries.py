@@ -153,29 +153,15 @@ def earliest_slots(
     return offers[:limit]
 
 
-def earliest_slots_widening(
-    *,
-    reason: Reason,
-    latitude: float,
-    longitude: float,
-    limit: int = 20,
-    now: datetime | None = None,
-    radii_km: tuple[float, ...] = SLOT_SEARCH_RADII_KM,
-) -> tuple[list[SlotOffer], float]:
-    """`earliest_slots` within the first radius that offers any, with the radius used."""
-    offers: list[SlotOffer] = []
+def widening(search, *, radii_km: tuple[float, ...] = SLOT_SEARCH_RADII_KM, **kwargs):
+    """`search` (earliest_slots, lottery_points) within the first radius finding anything,
+    with the radius used."""
+    found = []
     for radius in radii_km:
-        offers = earliest_slots(
-            reason=reason,
-            latitude=latitude,
-            longitude=longitude,
-            radius_km=radius,
-            limit=limit,
-            now=now,
-        )
-        if offers:
-            return offers, radius
-    return offers, radii_km[-1]
+        found = search(radius_km=radius, **kwargs)
+        if found:
+            return found, radius
+    return found, radii_km[-1]
 
 
 @dataclass(frozen=True)
@@ -214,31 +200,6 @@ def lottery_points(
         (PointOffer(p, distances[p.pk]) for p in points), key=lambda o: (o.distance_km, o.point.pk)
     )
     return offers[:limit]
-
-
-def lottery_points_widening(
-    *,
-    reason: Reason,
-    latitude: float,
-    longitude: float,
-    limit: int = 20,
-    now: datetime | None = None,
-    radii_km: tuple[float, ...] = SLOT_SEARCH_RADII_KM,
-) -> tuple[list[PointOffer], float]:
-    """`lottery_points` within the first radius that offers any, with the radius used."""
-    offers: list[PointOffer] = []
-    for radius in radii_km:
-        offers = lottery_points(
-            reason=reason,
-            latitude=latitude,
-            longitude=longitude,
-            radius_km=radius,
-            limit=limit,
-            now=now,
-        )
-        if offers:
-            return offers, radius
-    return offers, radii_km[-1]
 
 
 def lottery_point_open(point: ServicePoint, reason: Reason, *, now: datetime | None = None) -> bool:

@@ -33,10 +33,11 @@ from .messages import ics_for
 from .models import Appointment, LotteryRequest, Reason, Slot
 from .queries import (
     booking_window,
-    earliest_slots_widening,
+    earliest_slots,
     lottery_point_open,
-    lottery_points_widening,
+    lottery_points,
     move_choices,
+    widening,
 )
 from .ratelimit import BOOKINGS, SEARCHES, rate_limit
 from .services import appointment_book, appointment_cancel, appointment_move
@@ -141,7 +142,8 @@ def slots(request):
     if form.cleaned_data["commune"]:
         search["commune"] = form.cleaned_data["commune"]
     if reason.lottery:
-        points, radius = lottery_points_widening(
+        points, radius = widening(
+            lottery_points,
             reason=reason,
             latitude=lookup.place.latitude,
             longitude=lookup.place.longitude,
@@ -157,7 +159,8 @@ def slots(request):
             **_stepper(2, LOTTERY_STEPS),
         }
         return render(request, "appointments/public/lottery_points.html", context)
-    offers, radius = earliest_slots_widening(
+    offers, radius = widening(
+        earliest_slots,
         reason=reason,
         latitude=lookup.place.latitude,
         longitude=lookup.place.longitude,
