@@ -311,7 +311,7 @@ def queue_ticket_close(request, point_id: int, ticket_id: int):
         messages.error(request, _errors_text(error))
         return _queue_page(request, point, status=400)
     if ticket.status == QueueTicket.Status.SERVED:
-        text = _("Ticket %(number)s is served.")
+        text = _("Ticket %(number)s: the person has been served.")
     else:
         text = _("Ticket %(number)s: the person left before being served.")
     messages.success(request, text % {"number": ticket.number})
