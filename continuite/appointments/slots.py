@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from continuite.core import territory
-from continuite.service_points.models import OpeningException, ServicePoint
+from continuite.service_points.models import OpeningException, ServicePoint, staffing
 
 from .models import HealthProtocol, Mode, OpeningRange, Slot
 
@@ -54,13 +54,17 @@ def plan_slots(
     departement_code: str,
     start_on: date,
     end_on: date,
+    presences: dict[date, tuple[int, int]] | None = None,
 ) -> list[PlannedSlot]:
     """Every slot from start_on to end_on (inclusive), in the service point's own time zone.
 
     No slot on a public holiday of the territory or a day closed by an exception; on a day of
     exceptional hours, only the slots that fit in them. Within a range, slots are separated by
-    the protocol's buffer.
+    the protocol's buffer. On a day whose presences are recorded ((on site, teleworking)
+    agents), on-site slots have no more seats than agents on site, and phone or video slots no
+    more than agents on site or teleworking.
     """
+    presences = presences or {}
     tz = territory.time_zone(departement_code)
     buffer = timedelta(minutes=protocol.buffer_minutes if protocol else 0)
     planned: list[PlannedSlot] = []
@@ -68,12 +72,12 @@ def plan_slots(
     while day <= end_on:
         window = _day_window(day, exceptions)
         if window is not False and not territory.public_holiday(departement_code, day):
-            planned.extend(_plan_day(day, ranges, protocol, window, tz, buffer))
+            planned.extend(_plan_day(day, ranges, protocol, window, tz, buffer, presences.get(day)))
         day += timedelta(days=1)
     return planned
 
 
-def _plan_day(day, ranges, protocol, window, tz, buffer) -> list[PlannedSlot]:
+def _plan_day(day, ranges, protocol, window, tz, buffer, staff) -> list[PlannedSlot]:
     day_slots: list[PlannedSlot] = []
     on_site_taken: list[PlannedSlot] = []
     todays = [
@@ -93,6 +97,12 @@ def _plan_day(day, ranges, protocol, window, tz, buffer) -> list[PlannedSlot]:
                 window[0] <= start.time() and ends.time() <= window[1] and ends.date() == day
             ):
                 capacity = opening_range.agents_on_duty
+                if staff is not None:
+                    on_site, remote = staff
+                    capacity = min(
+                        capacity,
+                        on_site if opening_range.mode == Mode.ON_SITE else on_site + remote,
+                    )
                 if opening_range.mode == Mode.ON_SITE and protocol:
                     present = sum(
                         s.capacity
@@ -145,6 +155,7 @@ def slots_sync(
         departement_code=service_point.departement_id,
         start_on=local_today,
         end_on=local_today + timedelta(days=horizon_days),
+        presences=staffing(service_point, local_today, local_today + timedelta(days=horizon_days)),
     )
     planned = {(p.range_id, p.starts_at): p for p in planned if p.starts_at > now}
     release_before = release_threshold(now)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
-from .models import CrisisStatus, Network
+from .models import AgentPresence, CrisisStatus, Network
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 
@@ -112,3 +112,22 @@ class OpeningExceptionForm(DsfrBaseForm):
             if not opens or not closes or closes <= opens:
                 self.add_error("closes_at", _("Give opening hours that end after they start."))
         return cleaned
+
+
+class PresenceForm(DsfrBaseForm):
+    """Where one of the service point's agents is on a day."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    agent = forms.ModelChoiceField(label=_("Agent"), queryset=None)
+    status = forms.ChoiceField(label=_("Presence"), choices=AgentPresence.Status.choices)
+
+    def __init__(self, *args, service_point, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["agent"].queryset = (
+            get_user_model()
+            .objects.filter(roles__service_point=service_point)
+            .distinct()
+            .order_by("last_name")
+        )

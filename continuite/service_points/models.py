@@ -362,3 +362,59 @@ def hours_on(service_point: ServicePoint, day: date, *, weekly=None, exceptions=
 
 def is_within(ranges: list[tuple[time, time]], moment: time) -> bool:
     return any(opens <= moment < closes for opens, closes in ranges)
+
+
+class AgentPresence(models.Model):
+    """Where an agent of a service point is on a given day: on site, teleworking, or absent."""
+
+    class Status(models.TextChoices):
+        ON_SITE = "on_site", _("On site")
+        TELEWORK = "telework", _("Teleworking")
+        SICK = "sick", _("Absent: sick")
+        CONFINED = "confined", _("Absent: confined")
+        OTHER = "other", _("Absent: other reason")
+
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.CASCADE, related_name="presences"
+    )
+    day = models.DateField(_("day"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="presences",
+        verbose_name=_("agent"),
+    )
+    status = models.CharField(_("presence"), max_length=10, choices=Status.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["day", "agent_id"]
+        verbose_name = _("agent presence")
+        verbose_name_plural = _("agent presences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_point", "day", "agent"], name="presence_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.service_point_id} {self.day} {self.agent_id} {self.status}"
+
+
+def staffing(
+    service_point: ServicePoint, start_on: date, end_on: date
+) -> dict[date, tuple[int, int]]:
+    """(agents on site, agents teleworking) for each day with presences recorded."""
+    counts: dict[date, list[int]] = {}
+    for day, status in service_point.presences.filter(
+        day__gte=start_on, day__lte=end_on
+    ).values_list("day", "status"):
+        on_site, remote = counts.setdefault(day, [0, 0])
+        counts[day] = [
+            on_site + (status == AgentPresence.Status.ON_SITE),
+            remote + (status == AgentPresence.Status.TELEWORK),
+        ]
+    return {day: (on_site, remote) for day, (on_site, remote) in counts.items()}

@@ -17,6 +17,7 @@ from continuite.core.models import Commune, Departement
 
 from .importers import READERS, Record, RowError
 from .models import (
+    AgentPresence,
     CrisisStatus,
     ImportRun,
     Network,
@@ -313,3 +314,53 @@ def opening_exception_add(
         closed=closed,
     )
     return exception
+
+
+@transaction.atomic
+def agent_presence_set(
+    *, service_point: ServicePoint, day: date, agent, status: str, actor
+) -> AgentPresence:
+    """Record where an agent is on a day; slot seats follow (recomputed after commit)."""
+    if status not in AgentPresence.Status.values:
+        raise ValidationError({"status": _("Unknown presence.")})
+    if not agent.roles.filter(service_point=service_point).exists():
+        raise ValidationError({"agent": _("This agent does not work at this service point.")})
+    ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
+    if AgentPresence.objects.filter(service_point=service_point, day=day, agent=agent).exists():
+        raise ValidationError(
+            _("%(agent)s is already recorded for %(day)s: remove that line first to correct it.")
+            % {"agent": agent, "day": day.strftime("%d/%m/%Y")}
+        )
+    presence = AgentPresence.objects.create(
+        service_point=service_point, day=day, agent=agent, status=status, recorded_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="service_point.presence_set",
+        target=service_point,
+        agent=agent.pk,
+        day=day.isoformat(),
+        status=status,
+    )
+    transaction.on_commit(
+        lambda: opening_changed.send(sender=AgentPresence, service_point_id=service_point.pk)
+    )
+    return presence
+
+
+@transaction.atomic
+def agent_presence_remove(*, presence: AgentPresence, actor) -> None:
+    """Remove a presence line recorded by mistake."""
+    point_id = presence.service_point_id
+    audit_record(
+        actor=actor,
+        action="service_point.presence_removed",
+        target=presence.service_point,
+        agent=presence.agent_id,
+        day=presence.day.isoformat(),
+        status=presence.status,
+    )
+    presence.delete()
+    transaction.on_commit(
+        lambda: opening_changed.send(sender=AgentPresence, service_point_id=point_id)
+    )

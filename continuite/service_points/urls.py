@@ -13,4 +13,12 @@ urlpatterns = [
         views.manage_exception,
         name="manage_exception",
     ),
+    path(
+        "espace-agent/guichets/<int:point_id>/presences/", views.manage_presences, name="presences"
+    ),
+    path(
+        "espace-agent/guichets/<int:point_id>/presences/<int:presence_id>/retirer/",
+        views.remove_presence,
+        name="presence_remove",
+    ),
 ]

@@ -1,11 +1,14 @@
 """Public search and service point pages; the agents' area for statuses and exceptions."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -16,8 +19,8 @@ from continuite.core.text import normalize_name
 
 from . import services
 from .access import access_service_point_by_id
-from .forms import OpeningExceptionForm, SearchForm, StatusForm
-from .models import CrisisStatus, ServicePoint, StatusChange
+from .forms import OpeningExceptionForm, PresenceForm, SearchForm, StatusForm
+from .models import AgentPresence, CrisisStatus, ServicePoint, StatusChange
 from .queries import Place, PlaceLookup, nearest_service_points, place_lookup, week_hours
 
 RESULTS_PER_SEARCH = 20
@@ -180,3 +183,47 @@ def _status_page(request, point, form, exception_form):
         },
         status=400 if refused else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_presences(request, point_id: int):
+    """Agents present, teleworking or absent, day by day: on-site seats follow."""
+    point = access_service_point_by_id(request.user, point_id, manage=True)
+    today = point.local_now().date()
+    try:
+        day = date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
+    except ValueError:
+        day = today
+    form = PresenceForm(request.POST or None, service_point=point, initial={"day": day})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agent_presence_set(
+                service_point=point, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request, _("The presence is recorded; the slots are being recomputed.")
+            )
+            return redirect(
+                f"{reverse('service_points:presences', args=[point.pk])}?day={form.cleaned_data['day']}"
+            )
+    presences = point.presences.filter(day=day).select_related("agent")
+    return render(
+        request,
+        "service_points/presences.html",
+        {"point": point, "form": form, "day": day, "presences": presences},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def remove_presence(request, point_id: int, presence_id: int):
+    point = access_service_point_by_id(request.user, point_id, manage=True)
+    presence = get_object_or_404(AgentPresence, pk=presence_id, service_point=point)
+    services.agent_presence_remove(presence=presence, actor=request.user)
+    messages.success(request, _("The line is removed."))
+    return redirect(f"{reverse('service_points:presences', args=[point.pk])}?day={presence.day}")

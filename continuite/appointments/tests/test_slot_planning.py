@@ -77,14 +77,22 @@ def exception_lists(draw):
     return exceptions
 
 
+presence_maps = st.dictionaries(
+    st.integers(0, 13).map(lambda offset: START + timedelta(days=offset)),
+    st.tuples(st.integers(0, 4), st.integers(0, 4)),
+    max_size=5,
+)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
+    presences=presence_maps,
     ranges=opening_ranges(),
     protocol=protocols,
     exceptions=exception_lists(),
     departement=st.sampled_from(["69", "67", "974"]),
 )
-def test_planned_slots_respect_every_rule(ranges, protocol, exceptions, departement):
+def test_planned_slots_respect_every_rule(presences, ranges, protocol, exceptions, departement):
     slots = plan_slots(
         ranges=ranges,
         protocol=protocol,
@@ -92,6 +100,7 @@ def test_planned_slots_respect_every_rule(ranges, protocol, exceptions, departem
         departement_code=departement,
         start_on=START,
         end_on=END,
+        presences=presences,
     )
     by_pk = {r.pk: r for r in ranges}
     tz = territory.time_zone(departement)
@@ -122,6 +131,10 @@ def test_planned_slots_respect_every_rule(ranges, protocol, exceptions, departem
         # Capacity: agents on duty, protocol, emergency seats.
         assert 1 <= slot.capacity <= opening_range.agents_on_duty
         assert 0 <= slot.held <= slot.capacity
+        # The agents actually there that day, where recorded.
+        if day in presences:
+            on_site, remote = presences[day]
+            assert slot.capacity <= (on_site if slot.mode == Mode.ON_SITE else on_site + remote)
         if protocol and slot.mode == Mode.ON_SITE:
             overlapping = [
                 s
