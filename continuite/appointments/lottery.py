@@ -19,6 +19,7 @@ from continuite.notifications.models import Message
 from continuite.notifications.services import message_enqueue
 from continuite.service_points.models import CrisisStatus, ServicePoint
 
+from .callbacks import callback_request_create
 from .models import LotteryDraw, LotteryRequest, Reason, Slot
 from .services import appointment_book, person_for
 
@@ -96,8 +97,6 @@ def lottery_draw(
 
     Runs once per reason, service point and day: a second run returns the recorded draw.
     """
-    from .callbacks import callback_request_create
-
     existing = (
         LotteryDraw.objects.select_for_update()
         .filter(reason=reason, service_point=service_point, draw_on=draw_on)

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from continuite.core.models import Weekday
 from continuite.service_points.models import Network, ServicePoint
 
 
@@ -75,23 +75,7 @@ class OpeningRange(models.Model):
     service_point = models.ForeignKey(
         ServicePoint, on_delete=models.CASCADE, related_name="opening_ranges"
     )
-    weekday = models.PositiveSmallIntegerField(
-        _("weekday"),
-        choices=[
-            (i, d)
-            for i, d in enumerate(
-                [
-                    pgettext_lazy("weekday", "Monday"),
-                    pgettext_lazy("weekday", "Tuesday"),
-                    pgettext_lazy("weekday", "Wednesday"),
-                    pgettext_lazy("weekday", "Thursday"),
-                    pgettext_lazy("weekday", "Friday"),
-                    pgettext_lazy("weekday", "Saturday"),
-                    pgettext_lazy("weekday", "Sunday"),
-                ]
-            )
-        ],
-    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("from"))
     closes_at = models.TimeField(_("to"))
     valid_from = models.DateField(_("valid from"))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from continuite.service_points.models import CrisisStatus, status_in_force
 
+from .messages import appointment_notify
 from .models import Appointment, AppointmentEvent, OpeningRange, Person, Reason, Slot
 from .phones import normalize_phone
 
@@ -23,9 +24,6 @@ def new_reference() -> str:
 
 
 def _notify(appointment: Appointment, kind: str) -> None:
-    # Imported here: messages are composed by the notifications module of this app.
-    from .messages import appointment_notify
-
     appointment_notify(appointment=appointment, kind=kind)
 
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from continuite.service_points.models import ServicePoint
 
+from .lottery import lottery_draws_due
+from .messages import appointment_notify
 from .models import Appointment, OpeningRange, Slot
 from .slots import release_threshold, slots_sync
 
@@ -51,8 +53,6 @@ def release_emergency_seats() -> int:
 @shared_task
 def send_reminders() -> int:
     """Reminders 48 hours ahead; each appointment's reminder is written once (outbox dedup key)."""
-    from .messages import appointment_notify
-
     now = timezone.now()
     due = Appointment.objects.filter(
         status__in=Appointment.ACTIVE,
@@ -69,6 +69,4 @@ def send_reminders() -> int:
 @shared_task
 def run_lottery_draws() -> int:
     """Hourly: run the draws whose day has come, in each service point's time zone."""
-    from .lottery import lottery_draws_due
-
     return lottery_draws_due()

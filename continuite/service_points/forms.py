@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
@@ -123,8 +124,6 @@ class PresenceForm(DsfrBaseForm):
 
     def __init__(self, *args, service_point, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
         self.fields["agent"].queryset = (
             get_user_model()
             .objects.filter(roles__service_point=service_point)

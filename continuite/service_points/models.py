@@ -4,14 +4,14 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from continuite.core import territory
-from continuite.core.models import Commune, Departement
+from continuite.core.models import Commune, Departement, Weekday
 
 
 class Network(models.Model):
@@ -211,15 +211,6 @@ class ServicePoint(models.Model):
 class OpeningHours(models.Model):
     """A weekly opening range: on this weekday, from opens_at to closes_at (local time)."""
 
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, pgettext_lazy("weekday", "Monday")
-        TUESDAY = 1, pgettext_lazy("weekday", "Tuesday")
-        WEDNESDAY = 2, pgettext_lazy("weekday", "Wednesday")
-        THURSDAY = 3, pgettext_lazy("weekday", "Thursday")
-        FRIDAY = 4, pgettext_lazy("weekday", "Friday")
-        SATURDAY = 5, pgettext_lazy("weekday", "Saturday")
-        SUNDAY = 6, pgettext_lazy("weekday", "Sunday")
-
     service_point = models.ForeignKey(
         ServicePoint, on_delete=models.CASCADE, related_name="opening_hours"
     )
@@ -408,13 +399,13 @@ def staffing(
     service_point: ServicePoint, start_on: date, end_on: date
 ) -> dict[date, tuple[int, int]]:
     """(agents on site, agents teleworking) for each day with presences recorded."""
-    counts: dict[date, list[int]] = {}
-    for day, status in service_point.presences.filter(
-        day__gte=start_on, day__lte=end_on
-    ).values_list("day", "status"):
-        on_site, remote = counts.setdefault(day, [0, 0])
-        counts[day] = [
-            on_site + (status == AgentPresence.Status.ON_SITE),
-            remote + (status == AgentPresence.Status.TELEWORK),
-        ]
-    return {day: (on_site, remote) for day, (on_site, remote) in counts.items()}
+    rows = (
+        service_point.presences.filter(day__gte=start_on, day__lte=end_on)
+        .order_by()
+        .values("day")
+        .annotate(
+            on_site=Count("id", filter=Q(status=AgentPresence.Status.ON_SITE)),
+            remote=Count("id", filter=Q(status=AgentPresence.Status.TELEWORK)),
+        )
+    )
+    return {row["day"]: (row["on_site"], row["remote"]) for row in rows}
