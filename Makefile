@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/continuite
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint install bench-search bench-booking messages clean
+.PHONY: demo test lint install bench-search bench-booking bench-closure messages clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ bench-search: $(STAMP)  ## 20 nearest open counters for 1,000 random postcodes, 
 
 bench-booking: $(STAMP)  ## earliest slots, booking throughput (service, HTTP) against raw SQL, overbooking count
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench $(BIN)/python bench/booking.py
+
+bench-closure: $(STAMP)  ## 5,000 appointments of a closed counter rehomed among 20 neighbours, none lost
+	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'continuite_bench_closure'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE continuite_bench_closure"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench_closure $(BIN)/python bench/closure.py
 
 messages: $(STAMP)
 	cd continuite && ../$(BIN)/python ../manage.py makemessages -l fr -l en -e html,txt,py --no-obsolete --ignore '*/tests/*' --ignore 'tests_browser/*' && ../$(BIN)/python ../manage.py compilemessages -l fr -l en

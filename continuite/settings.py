@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "continuite.service_points",
     "continuite.notifications",
     "continuite.appointments",
+    "continuite.protocol",
     "continuite.dashboard",
 ]
 
@@ -176,7 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "continuite.notifications.tasks.deliver_pending",
         "schedule": 300,
     },
+    # Rehoming runs whose worker stopped (its lease passed) are taken over by another one.
+    "resume-rehoming": {"task": "continuite.protocol.tasks.resume_rehoming", "schedule": 60},
 }
+# How long a worker holds a rehoming run between two batches before another may take it over.
+REHOMING_LEASE_SECONDS = env_int("REHOMING_LEASE_SECONDS", 60)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

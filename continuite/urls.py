@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("continuite.service_points.urls")),
     path("compte/", include("continuite.accounts.urls")),
     path("", include("continuite.appointments.urls")),
+    path("", include("continuite.protocol.urls")),
     path("pilotage/", include("continuite.dashboard.urls")),
     path("notifications/", include("continuite.notifications.urls")),
     path("langue/", set_language, name="set_language"),

@@ -1,7 +1,7 @@
 """« Être rappelé »: call-back requests, due within 2 business days, and the calls agents make."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -108,12 +108,8 @@ def callback_request_create(
 
 
 def callback_due_day(request: CallbackRequest) -> date:
-    """The last local day of the deadline, as people read it: « at the latest on Tuesday 5 May ».
-
-    A deadline at 00:00 (a request made on a weekend or a holiday) ends the day before.
-    """
-    local = request.due_at.astimezone(request.service_point.time_zone)
-    return (local - timedelta(microseconds=1)).date()
+    """The last local day of the deadline, as people read it (see `CallbackRequest.due_day`)."""
+    return request.due_day
 
 
 def _acknowledge(request: CallbackRequest) -> None:

@@ -9,13 +9,16 @@ from continuite.notifications.models import Message
 from continuite.notifications.services import Attachment, Composed, message_enqueue
 
 from .links import manage_url
-from .models import Appointment, Mode
+from .models import Appointment, CallbackRequest, Mode
 
 SUBJECTS = {
     "confirmation": _("Your appointment is confirmed"),
     "cancellation": _("Your appointment is cancelled"),
     "moved": _("Your appointment has been moved"),
     "reminder": _("Reminder: your appointment"),
+    "rehomed_moved": _("Your appointment has been moved to another service point"),
+    "rehomed_phone": _("Your appointment will take place by phone"),
+    "rehomed_cancelled": _("Your appointment is cancelled: we will call you back"),
 }
 
 
@@ -34,6 +37,7 @@ def ics_for(appointment: Appointment) -> str:
     person's calendar updates the entry instead of keeping the old time beside the new one.
     """
     first, moves = _first_and_moves(appointment)
+    moves += appointment.events.filter(kind="converted_to_phone").count()
     point = appointment.service_point
     calendar = Calendar()
     calendar.add("prodid", "-//Continuite//Rendez-vous//FR")
@@ -43,7 +47,8 @@ def ics_for(appointment: Appointment) -> str:
     )
     event = Event()
     event.add("uid", f"{first.reference}@continuite")
-    event.add("sequence", moves + (1 if appointment.status == Appointment.Status.CANCELLED else 0))
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    event.add("sequence", moves + (1 if cancelled else 0))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.starts_at.astimezone(point.time_zone))
     event.add("dtend", appointment.ends_at.astimezone(point.time_zone))
@@ -93,6 +98,11 @@ def compose(message: Message) -> Composed:
     kind = message.composer_args["kind"]
     with translation.override("fr"), timezone.override(appointment.service_point.time_zone):
         context = {"appointment": appointment, "kind": kind, "manage_url": manage_url(appointment)}
+        if message.composer_args.get("callback"):
+            callback = CallbackRequest.objects.select_related("service_point").get(
+                pk=message.composer_args["callback"]
+            )
+            context.update(callback=callback, due_day=callback.due_day)
         if message.channel == Message.Channel.SMS:
             return Composed(body=render_to_string("appointments/messages/sms.txt", context).strip())
         return Composed(

@@ -1,5 +1,7 @@
 """Reasons, opening ranges, the health protocol's capacity rules, slots and appointments."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -154,6 +156,58 @@ class HealthProtocol(models.Model):
         return f"{self.service_point}: {self.max_people_present}"
 
 
+class ClosedWindow(models.Model):
+    """A time during which a service point receives no appointment for some reasons, or none at all.
+
+    Written by the closures of the protocol app (a partial closure: some reasons, some hours of
+    the day); slots read it, so that capacity inputs stay below the apps that set them. From
+    starts_at until ends_at (open-ended when empty); within it, only between daily_from and
+    daily_until when they are set; for the reasons listed, or every reason when none is.
+    """
+
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.CASCADE, related_name="closed_windows"
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+    daily_from = models.TimeField(_("each day from"), null=True, blank=True)
+    daily_until = models.TimeField(_("each day until"), null=True, blank=True)
+    reasons = models.ManyToManyField(
+        "Reason", blank=True, related_name="closed_windows", verbose_name=_("reasons closed")
+    )
+    label = models.CharField(_("reason given"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("closed window")
+        verbose_name_plural = _("closed windows")
+        constraints = [
+            models.CheckConstraint(
+                name="closed_window_dates",
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+            ),
+            models.CheckConstraint(
+                name="closed_window_hours",
+                condition=Q(daily_from__isnull=True, daily_until__isnull=True)
+                | Q(daily_from__isnull=False, daily_until__gt=F("daily_from")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service_point_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def covers(self, starts_at, ends_at, time_zone) -> bool:
+        """Whether the window closes any part of [starts_at, ends_at)."""
+        if ends_at <= self.starts_at or (self.ends_at is not None and starts_at >= self.ends_at):
+            return False
+        if self.daily_from is None:
+            return True
+        local_start, local_end = starts_at.astimezone(time_zone), ends_at.astimezone(time_zone)
+        if local_start.date() != local_end.date():
+            return True
+        return local_start.time() < self.daily_until and self.daily_from < local_end.time()
+
+
 class SlotQuerySet(models.QuerySet):
     def bookable(self):
         """Slots with a seat the public may take now (emergency seats held back excepted)."""
@@ -274,6 +328,8 @@ class Appointment(models.Model):
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # False once converted to a phone call by a closure: it no longer takes a seat of its slot.
+    takes_seat = models.BooleanField(default=True)
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
 
     class Meta:
@@ -358,6 +414,15 @@ class CallbackRequest(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.person}"
+
+    @property
+    def due_day(self):
+        """The last local day of the deadline, as people read it: « at the latest on Tuesday 5 May ».
+
+        A deadline at 00:00 (a request made on a weekend or a holiday) ends the day before.
+        """
+        local = self.due_at.astimezone(self.service_point.time_zone)
+        return (local - timedelta(microseconds=1)).date()
 
 
 class CallbackAttempt(models.Model):

@@ -10,12 +10,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from continuite.core import territory
-from continuite.service_points.models import OpeningException, ServicePoint, staffing
+from continuite.core.bulk import update_from_values
+from continuite.service_points.models import (
+    CrisisStatus,
+    OpeningException,
+    ServicePoint,
+    StatusChange,
+    staffing,
+    status_among,
+)
 
-from .models import HealthProtocol, Mode, OpeningRange, Slot
+from .models import ClosedWindow, HealthProtocol, Mode, OpeningRange, Slot
+from .signals import capacity_dropped
 
 HORIZON_DAYS = 90
 
@@ -55,6 +65,9 @@ def plan_slots(
     start_on: date,
     end_on: date,
     presences: dict[date, tuple[int, int]] | None = None,
+    statuses: list[StatusChange] | None = None,
+    closed_windows: list[tuple[ClosedWindow, frozenset[int]]] | None = None,
+    range_reasons: dict[int, frozenset[int]] | None = None,
 ) -> list[PlannedSlot]:
     """Every slot from start_on to end_on (inclusive), in the service point's own time zone.
 
@@ -63,8 +76,28 @@ def plan_slots(
     the protocol's buffer. On a day whose presences are recorded ((on site, teleworking)
     agents), on-site slots have no more seats than agents on site, and phone or video slots no
     more than agents on site or teleworking.
+
+    No slot while the crisis status is closed, and no on-site slot while it is phone only or
+    emergency counter only. No slot in a closed window (a partial closure) that closes every
+    reason its range serves ((window, reason ids) pairs; no id: every reason).
     """
     presences = presences or {}
+    statuses, range_reasons = statuses or [], range_reasons or {}
+    windows = closed_windows or []
+
+    def closed(opening_range: OpeningRange, starts_at: datetime, ends_at: datetime) -> bool:
+        status = status_among(statuses, starts_at) if statuses else CrisisStatus.OPEN
+        if status == CrisisStatus.CLOSED or (
+            opening_range.mode == Mode.ON_SITE
+            and status in (CrisisStatus.PHONE_ONLY, CrisisStatus.EMERGENCY_ONLY)
+        ):
+            return True
+        served = range_reasons.get(opening_range.pk, frozenset())
+        return any(
+            window.covers(starts_at, ends_at, tz) and (not reasons or served <= reasons)
+            for window, reasons in windows
+        )
+
     tz = territory.time_zone(departement_code)
     buffer = timedelta(minutes=protocol.buffer_minutes if protocol else 0)
     planned: list[PlannedSlot] = []
@@ -72,12 +105,14 @@ def plan_slots(
     while day <= end_on:
         window = _day_window(day, exceptions)
         if window is not False and not territory.public_holiday(departement_code, day):
-            planned.extend(_plan_day(day, ranges, protocol, window, tz, buffer, presences.get(day)))
+            planned.extend(
+                _plan_day(day, ranges, protocol, window, tz, buffer, presences.get(day), closed)
+            )
         day += timedelta(days=1)
     return planned
 
 
-def _plan_day(day, ranges, protocol, window, tz, buffer, staff) -> list[PlannedSlot]:
+def _plan_day(day, ranges, protocol, window, tz, buffer, staff, closed) -> list[PlannedSlot]:
     day_slots: list[PlannedSlot] = []
     on_site_taken: list[PlannedSlot] = []
     todays = [
@@ -93,9 +128,10 @@ def _plan_day(day, ranges, protocol, window, tz, buffer, staff) -> list[PlannedS
         end_of_range = datetime.combine(day, opening_range.closes_at, tzinfo=tz)
         while start + length <= end_of_range:
             ends = start + length
-            if window is None or (
-                window[0] <= start.time() and ends.time() <= window[1] and ends.date() == day
-            ):
+            if (
+                window is None
+                or (window[0] <= start.time() and ends.time() <= window[1] and ends.date() == day)
+            ) and not closed(opening_range, start, ends):
                 capacity = opening_range.agents_on_duty
                 if staff is not None:
                     on_site, remote = staff
@@ -148,6 +184,27 @@ def slots_sync(
     ranges = list(service_point.opening_ranges.filter(ended_at__isnull=True))
     protocol = HealthProtocol.objects.filter(service_point=service_point).first()
     exceptions = list(service_point.opening_exceptions.all())
+    horizon_end = now + timedelta(days=horizon_days + 2)
+    statuses = list(
+        StatusChange.objects.filter(service_point=service_point, starts_at__lt=horizon_end).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+    )
+    closed_windows = [
+        (window, frozenset(r.pk for r in window.reasons.all()))
+        for window in ClosedWindow.objects.filter(
+            service_point=service_point, starts_at__lt=horizon_end
+        )
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .prefetch_related("reasons")
+    ]
+    range_reasons: dict[int, frozenset[int]] = {}
+    if closed_windows:
+        through = OpeningRange.reasons.through.objects.filter(openingrange__in=ranges)
+        pairs: dict[int, set[int]] = {}
+        for range_id, reason_id in through.values_list("openingrange_id", "reason_id"):
+            pairs.setdefault(range_id, set()).add(reason_id)
+        range_reasons = {key: frozenset(value) for key, value in pairs.items()}
     planned = plan_slots(
         ranges=ranges,
         protocol=protocol,
@@ -156,6 +213,9 @@ def slots_sync(
         start_on=local_today,
         end_on=local_today + timedelta(days=horizon_days),
         presences=staffing(service_point, local_today, local_today + timedelta(days=horizon_days)),
+        statuses=statuses,
+        closed_windows=closed_windows,
+        range_reasons=range_reasons,
     )
     planned = {(p.range_id, p.starts_at): p for p in planned if p.starts_at > now}
     release_before = release_threshold(now)
@@ -219,11 +279,19 @@ def slots_sync(
             to_update.append(slot)
     report.removed = Slot.objects.filter(pk__in=removable).delete()[0]
     Slot.objects.bulk_create(to_create, batch_size=2000)
-    Slot.objects.bulk_update(
-        to_update,
+    update_from_values(
+        Slot,
         ["capacity", "held_for_emergencies", "ends_at", "mode", "over_capacity"],
-        batch_size=2000,
+        [
+            (s.pk, s.capacity, s.held_for_emergencies, s.ends_at, s.mode, s.over_capacity)
+            for s in to_update
+        ],
     )
     report.created, report.updated = len(to_create), len(to_update)
     report.over_capacity = [s.pk for s in to_update if s.over_capacity]
+    if report.over_capacity:
+        point_id = service_point.pk
+        transaction.on_commit(
+            lambda: capacity_dropped.send(sender=Slot, service_point_id=point_id), robust=True
+        )
     return report

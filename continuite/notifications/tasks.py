@@ -21,6 +21,17 @@ def deliver_message(self, message_id: int) -> str:
     return outcome.status
 
 
+@shared_task(acks_late=True)
+def queue_deliveries(message_ids: list[int]) -> int:
+    """Queue the delivery of each message of a batch written at once (a closure tells thousands).
+
+    Lost with a stopped worker, its messages are still found by the deliver_pending sweep.
+    """
+    for message_id in message_ids:
+        deliver_message.delay(message_id)
+    return len(message_ids)
+
+
 @shared_task
 def deliver_pending() -> int:
     """Every few minutes: queue again what a lost task or a stopped worker left in the outbox.

@@ -4,7 +4,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -260,6 +260,34 @@ def service_point_set_status(
         starts_at=starts_at.isoformat(),
         ends_at=ends_at.isoformat() if ends_at else None,
         status_change=change.pk,
+    )
+    transaction.on_commit(
+        lambda: opening_changed.send(sender=StatusChange, service_point_id=service_point.pk)
+    )
+    return change
+
+
+@transaction.atomic
+def status_change_end(*, change: StatusChange, at: datetime, actor) -> StatusChange:
+    """End a status window at an instant (a reopening): the history stays, slots follow."""
+    ServicePoint.objects.select_for_update().filter(pk=change.service_point_id).first()
+    change.refresh_from_db()
+    if change.ends_at is not None and change.ends_at <= at:
+        return change
+    # A status not started yet keeps a window of one microsecond: it never applies, its trace stays.
+    change.ends_at = max(at, change.starts_at + timedelta(microseconds=1))
+    change.save(update_fields=["ends_at"])
+    audit_record(
+        actor=actor,
+        action="service_point.status_ended",
+        target=change.service_point,
+        status=change.status,
+        status_change=change.pk,
+        ends_at=change.ends_at.isoformat(),
+    )
+    point_id = change.service_point_id
+    transaction.on_commit(
+        lambda: opening_changed.send(sender=StatusChange, service_point_id=point_id)
     )
     return change
 

@@ -82,15 +82,16 @@ def test_an_overlapping_range_is_refused(client, manager):
     assert OpeningRange.objects.count() == 1
 
 
-def test_ending_a_range_keeps_its_booked_slots_for_rehoming(
+def test_ending_a_range_keeps_its_booked_slots_and_rehomes_their_appointments(
     client, manager, django_capture_on_commit_callbacks
 ):
+    from continuite.appointments.models import Appointment, CallbackRequest
     from continuite.appointments.slots import slots_sync
 
     opening_range = OpeningRangeFactory(service_point=manager.service_point)
     slots_sync(service_point=manager.service_point)
     slot = Slot.objects.filter(opening_range=opening_range).order_by("starts_at").first()
-    appointment_book(
+    appointment = appointment_book(
         slot_id=slot.pk,
         reason=opening_range.reasons.get(),
         mode=Mode.ON_SITE,
@@ -101,11 +102,16 @@ def test_ending_a_range_keeps_its_booked_slots_for_rehoming(
         client.post(
             reverse("appointments:range_end", args=[manager.service_point.pk, opening_range.pk])
         )
+    # The slot and its history stay; the appointment it can no longer hold is rehomed (here,
+    # with no other service point: cancelled, and a call-back request opened), never deleted.
     slot.refresh_from_db()
-    assert slot.over_capacity and slot.booked == 1
+    assert (slot.capacity, slot.booked, slot.over_capacity) == (0, 0, False)
     assert list(Slot.objects.filter(opening_range=opening_range).values_list("pk", flat=True)) == [
         slot.pk
     ]
+    appointment = Appointment.objects.get(pk=appointment.pk)
+    assert appointment.status == "cancelled"
+    assert CallbackRequest.objects.filter(person=appointment.person, origin="closure").exists()
 
 
 def test_agents_and_other_sites_cannot_change_the_settings(client):

@@ -1,0 +1,7 @@
+"""Events of appointments that the apps above listen to (dependencies point down)."""
+
+from django.dispatch import Signal
+
+# Sent after commit when a slot sync left a service point's slots with fewer seats than
+# bookings (service_point_id=...): the protocol app rehomes the appointments in excess.
+capacity_dropped = Signal()

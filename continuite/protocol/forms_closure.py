@@ -1,0 +1,95 @@
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from continuite.appointments.models import Reason
+from continuite.service_points.forms import LOCAL_DATETIME, LocalDateTimeField
+
+from .models import Closure, Incident
+
+
+class IncidentForm(DsfrBaseForm):
+    kind = forms.ChoiceField(label=_("Kind of incident"), choices=Incident.Kind.choices)
+    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(
+        label=_("What happened"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("No personal data: do not name the people concerned."),
+    )
+
+    def __init__(self, *args, time_zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("occurred_on", timezone.now().astimezone(time_zone).date())
+
+
+class ClosureForm(DsfrBaseForm):
+    """Declare a closure; times are read in the service point's own time zone."""
+
+    scope = forms.ChoiceField(
+        label=_("Closure"),
+        choices=Closure.Scope.choices,
+        widget=forms.RadioSelect,
+        initial=Closure.Scope.FULL,
+    )
+    label = forms.CharField(
+        label=_("Reason shown to the public"),
+        max_length=300,
+        help_text=_("For example: agents ill, the service point is closed until further notice"),
+    )
+    starts_at = LocalDateTimeField(label=_("From"), help_text=_("Local time of the service point"))
+    ends_at = LocalDateTimeField(
+        label=_("Until"), required=False, help_text=_("Leave empty if the end is not known")
+    )
+    reasons = forms.ModelMultipleChoiceField(
+        label=_("Reasons closed (partial closure)"),
+        queryset=Reason.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every reason, during the hours below."),
+    )
+    daily_from = forms.TimeField(
+        label=_("Each day from (partial closure)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    daily_until = forms.TimeField(
+        label=_("Each day until (partial closure)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("Leave both hours empty to close all day."),
+    )
+    incident = forms.ModelChoiceField(
+        label=_("Incident that causes it"),
+        queryset=Incident.objects.none(),
+        required=False,
+        empty_label=_("None"),
+    )
+
+    def __init__(self, *args, service_point, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone = service_point.time_zone
+        self.fields["reasons"].queryset = Reason.objects.filter(
+            network_id=service_point.network_id, is_active=True
+        ).order_by("label")
+        self.fields["incident"].queryset = Incident.objects.filter(service_point=service_point)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "starts_at", timezone.now().astimezone(self.time_zone).strftime(LOCAL_DATETIME)
+            )
+
+    def _aware(self, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=None).replace(tzinfo=self.time_zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("starts_at", "ends_at"):
+            if cleaned.get(name):
+                cleaned[name] = self._aware(cleaned[name])
+        return cleaned
