@@ -247,9 +247,7 @@ def lost_count(service_point: ServicePoint, originals: list[int]) -> int:
         else:
             ok = False
         lost += not ok
-    lost += Appointment.objects.filter(
-        pk__in=originals, status="booked", takes_seat=True
-    ).count()
+    lost += Appointment.objects.filter(pk__in=originals, status="booked", takes_seat=True).count()
     return lost
 
 
@@ -295,9 +293,7 @@ def main() -> int:
     data_reset()
     print("Building the data...", flush=True)
     closed, baseline = data_build()
-    originals = list(
-        Appointment.objects.filter(service_point=closed).values_list("pk", flat=True)
-    )
+    originals = list(Appointment.objects.filter(service_point=closed).values_list("pk", flat=True))
     print(f"{len(originals)} appointments at {closed.name}; {NEIGHBOURS} neighbours", flush=True)
 
     started = time.perf_counter()

@@ -151,6 +151,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE = {
     # Periodic jobs are declared here only; `manage.py run_job NAME` runs one by hand.
@@ -182,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # How long a worker holds a rehoming run between two batches before another may take it over.
 REHOMING_LEASE_SECONDS = env_int("REHOMING_LEASE_SECONDS", 60)
+# Appointments per transaction of a rehoming run, and an optional pause between two batches
+# (milliseconds) to spread a very large rehoming over time on a busy database.
+REHOMING_BATCH_SIZE = env_int("REHOMING_BATCH_SIZE", 500)
+REHOMING_BATCH_PAUSE_MS = env_int("REHOMING_BATCH_PAUSE_MS", 0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -286,7 +291,7 @@ SMS_API_URL = env_str("SMS_API_URL")
 SMS_API_TOKEN = env_str("SMS_API_TOKEN")
 SMS_SENDER = env_str("SMS_SENDER", "Continuite")
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")  # signs the provider's delivery receipts
-SMS_FILE_PATH = VAR_DIR / "sms.log"
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH") or VAR_DIR / "sms.log")
 # The address people's links point to (emails and SMS are read outside the site).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str(

@@ -11,6 +11,7 @@ a worker killed in the middle loses at most one uncommitted batch, which the nex
 
 import bisect
 import logging
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,7 +37,6 @@ from .models import RehomingOutcome, RehomingRules, RehomingRun
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
 # Times a move may find its slot taken by a booking meanwhile before the appointment is cancelled.
 MAX_MOVE_TRIES = 3
 UNFINISHED = (RehomingRun.Status.QUEUED, RehomingRun.Status.RUNNING)
@@ -44,16 +44,19 @@ UNFINISHED = (RehomingRun.Status.QUEUED, RehomingRun.Status.RUNNING)
 
 def rehoming_request(
     *, service_point: ServicePoint, trigger: str, closure=None, actor=None
-) -> RehomingRun:
+) -> RehomingRun | None:
     """A rehoming run for the service point, started by a worker after commit.
 
-    A drop of capacity while a run of the service point is waiting or in progress joins it:
-    that run looks for affected appointments again after each batch.
+    A drop of capacity while a run of the service point is waiting or in progress joins it
+    (that run looks for affected appointments again after each batch), and one that leaves no
+    appointment to rehome (another run already did) starts nothing: None.
     """
     if trigger == RehomingRun.Trigger.CAPACITY:
         current = RehomingRun.objects.filter(service_point=service_point, status__in=UNFINISHED)
         if (run := current.first()) is not None:
             return run
+        if not affected_appointment_ids(service_point.pk, timezone.now()):
+            return None
     run = RehomingRun.objects.create(
         service_point=service_point,
         trigger=trigger,
@@ -317,7 +320,7 @@ def _run(run: RehomingRun) -> None:
                 _finish(locked)
                 return
             batch = list(
-                Appointment.objects.filter(pk__in=ids[:BATCH_SIZE])
+                Appointment.objects.filter(pk__in=ids[: settings.REHOMING_BATCH_SIZE])
                 .select_related("reason")
                 .order_by("starts_at", "pk")
             )
@@ -352,6 +355,8 @@ def _run(run: RehomingRun) -> None:
             locked.save(
                 update_fields=["processed", "total", "moved", "phone", "cancelled", "lease_until"]
             )
+        if settings.REHOMING_BATCH_PAUSE_MS:
+            time.sleep(settings.REHOMING_BATCH_PAUSE_MS / 1000)
 
 
 def _finish(run: RehomingRun) -> None:

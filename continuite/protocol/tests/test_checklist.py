@@ -71,9 +71,9 @@ def test_a_site_manager_records_a_self_assessment(client):
     assert audit.actor == role.user and audit.details["missing"] == ["screens"]
     page = client.get(url)
     content = page.content.decode()
-    assert "The self-assessment is recorded." in content
+    assert "auto-évaluation est enregistrée." in content
     assert 'data-testid="measures-missing"' in content
-    assert "Protective screens at the counters" in content
+    assert "Écrans de protection aux guichets" in content
     assert "Écrans commandés" in content
 
 
@@ -83,7 +83,7 @@ def test_a_compliant_assessment_is_shown_as_such(client):
     url = reverse("protocol:checklist", args=[role.service_point.pk])
     assert client.post(url, checklist_form()).status_code == 302
     content = client.get(url).content.decode()
-    assert "Every measure of the protocol is in force." in content
+    assert "Toutes les mesures du protocole sont appliquées." in content
     assert 'data-testid="measures-missing"' not in content
 
 
@@ -106,7 +106,7 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(client, overrid
     response = client.post(url, checklist_form(**{"note": "Gardé", **overrides}))
     assert response.status_code == 400
     assert response.context["form"].errors[field]
-    assert "The self-assessment was not recorded" in response.content.decode()
+    assert "été enregistrée : corrigez" in response.content.decode()
     assert not SelfAssessment.objects.exists() and not AuditLog.objects.exists()
 
 
@@ -162,7 +162,7 @@ def test_an_agent_of_the_site_reads_but_cannot_record(client):
     page = client.get(url)
     assert page.status_code == 200
     content = page.content.decode()
-    assert "Protective screens at the counters" in content
+    assert "Écrans de protection aux guichets" in content
     assert 'name="masks"' not in content  # no form
     assert reverse("appointments:settings", args=[role.service_point.pk]) not in content
     assert client.post(url, checklist_form()).status_code == 403
@@ -188,7 +188,7 @@ def test_the_page_links_to_the_protocol_numbers_and_shows_them(client):
     response = client.get(reverse("protocol:checklist", args=[role.service_point.pk]))
     content = response.content.decode()
     assert reverse("appointments:settings", args=[role.service_point.pk]) in content
-    assert "At most 4 people present at once" in content
+    assert "Au plus 4 personnes présentes à la fois" in content
     assert response.context["form"].initial["assessed_on"] == role.service_point.local_now().date()
 
 
@@ -297,7 +297,7 @@ def test_an_unknown_grouping_is_refused_with_a_message(client, assessed, par):
     client.force_login(RoleFactory(steering=True).user)
     response = client.get(reverse("protocol:compliance"), {"par": par})
     assert response.status_code == 400
-    assert "This grouping does not exist" in response.content.decode()
+    assert "Ce regroupement n" in response.content.decode()
     assert response.context["report"].by == "network"
     assert client.get(reverse("protocol:compliance_csv"), {"par": par}).status_code == 400
 

@@ -185,7 +185,7 @@ def test_bad_closures_are_refused_and_change_nothing(scene):
     now = timezone.now()
     with pytest.raises(ValidationError) as refused:
         close(scene, starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=1))
-    assert "after it starts" in str(refused.value)
+    assert "après son début" in str(refused.value)
     with pytest.raises(ValidationError):
         close(scene, scope=Closure.Scope.PARTIAL)  # neither reasons nor hours
     with pytest.raises(ValidationError):
@@ -195,7 +195,7 @@ def test_bad_closures_are_refused_and_change_nothing(scene):
     close(scene, ends_at=now + timedelta(days=10))
     with pytest.raises(ValidationError) as overlapping:
         close(scene, starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=20))
-    assert "already closed" in str(overlapping.value)
+    assert "déjà fermée" in str(overlapping.value)
     with pytest.raises(ValidationError):
         close(
             scene,
