@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "continuite.notifications",
     "continuite.appointments",
     "continuite.protocol",
+    "continuite.cases",
     "continuite.dashboard",
 ]
 
@@ -147,6 +148,9 @@ else:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks still take a producer: an in-memory one, rather than a guessed AMQP server.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -78,44 +78,30 @@ def _points_within(
     return found
 
 
-def reason_closures(reason: Reason, point_ids, now: datetime) -> list[ClosedWindow]:
-    """Partial closures of this reason at these service points, not over yet."""
-    return list(
-        ClosedWindow.objects.filter(service_point_id__in=point_ids, reasons=reason)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .select_related("service_point")
-    )
-
-
 def reason_closed_at(slot: Slot, reason: Reason) -> bool:
     """Whether a partial closure of the reason covers the slot (one query)."""
-    windows = reason_closures(reason, [slot.service_point_id], slot.starts_at)
+    windows = (
+        ClosedWindow.objects.filter(service_point_id=slot.service_point_id, reasons=reason)
+        .filter(starts_at__lt=slot.ends_at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=slot.starts_at))
+        .select_related("service_point")
+    )
     return any(w.covers(slot.starts_at, slot.ends_at, w.service_point.time_zone) for w in windows)
 
 
-def _without_closures(bookable, windows: list[ClosedWindow]):
-    """Slots outside the partial closures of the reason; those closing some hours of each day
-    are left to `_open_hours`."""
-    for window in windows:
-        if window.daily_from is None:
-            closed = Q(service_point_id=window.service_point_id, ends_at__gt=window.starts_at)
-            if window.ends_at is not None:
-                closed &= Q(starts_at__lt=window.ends_at)
-            bookable = bookable.exclude(closed)
-    return bookable
+def _without_closures(bookable, reason: Reason):
+    """Slots outside the whole-day partial closures of the reason, in the same query.
 
-
-def _open_hours(slots, windows: list[ClosedWindow]):
-    daily = [w for w in windows if w.daily_from is not None]
-    return [
-        slot
-        for slot in slots
-        if not any(
-            w.service_point_id == slot.service_point_id
-            and w.covers(slot.starts_at, slot.ends_at, w.service_point.time_zone)
-            for w in daily
-        )
-    ]
+    A closure of some reasons for some hours of each day is refused at booking
+    (`reason_closed_at`) rather than read here, where it would need each slot's local time.
+    """
+    closed = ClosedWindow.objects.filter(
+        service_point_id=OuterRef("service_point_id"),
+        reasons=reason,
+        daily_from__isnull=True,
+        starts_at__lt=OuterRef("ends_at"),
+    ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=OuterRef("starts_at")))
+    return bookable.exclude(Exists(closed))
 
 
 # Slots are read in growing windows from the first bookable instant: the first `limit` slots
@@ -167,9 +153,8 @@ def earliest_slots(
     if not range_ids:
         return []
     first, _last = booking_window(reason, now)
-    closures = reason_closures(reason, [p for p, d in distances.items() if d <= radius_km], now)
     bookable = _without_closures(
-        _bookable_for(reason, now).filter(opening_range_id__in=range_ids), closures
+        _bookable_for(reason, now).filter(opening_range_id__in=range_ids), reason
     )
     found: list[tuple[int, datetime]] = []
     for days in WINDOW_DAYS:
@@ -191,7 +176,7 @@ def earliest_slots(
     slots = Slot.objects.filter(pk__in=ids).select_related(
         "service_point", "service_point__network"
     )
-    offers = [SlotOffer(s, distances[s.service_point_id]) for s in _open_hours(slots, closures)]
+    offers = [SlotOffer(s, distances[s.service_point_id]) for s in slots]
     offers.sort(key=lambda o: (o.slot.starts_at, o.distance_km, o.slot.pk))
     return offers[:limit]
 
@@ -265,9 +250,8 @@ def move_choices(
     now = now or timezone.now()
     if not ServicePoint.objects.not_closed_at(now).filter(pk=appointment.service_point_id).exists():
         return []
-    closures = reason_closures(appointment.reason, [appointment.service_point_id], now)
-    slots = (
-        _without_closures(_bookable_for(appointment.reason, now), closures)
+    return list(
+        _without_closures(_bookable_for(appointment.reason, now), appointment.reason)
         .filter(
             service_point_id=appointment.service_point_id,
             opening_range__reasons=appointment.reason,
@@ -276,4 +260,3 @@ def move_choices(
         .exclude(pk=appointment.slot_id)
         .order_by("starts_at", "id")[:limit]
     )
-    return _open_hours(list(slots), closures)

@@ -88,3 +88,51 @@ def _draw(rng: random.Random, today) -> list[dict]:
         drawn.append({"assessed_on": today - timedelta(days=days_back), "note": note, **answers})
         days_back += rng.randint(7, 15)
     return drawn
+
+
+def demo_closures(site_manager_username: str = "site.lyon") -> str:
+    """An incident and a week's closure at one of the demo site manager's service points taking
+    appointments, with its rehoming done; once (kept as they are when a closure exists)."""
+    from continuite.accounts.models import User
+
+    from .models import Closure, Incident
+    from .rehoming import rehoming_run
+    from .services import closure_declare, incident_declare
+
+    if Closure.objects.exists():
+        return "Protocol: closures already present, kept as they are."
+    manager = User.objects.filter(username=site_manager_username).first()
+    points = list(
+        ServicePoint.objects.filter(role__user=manager, opening_ranges__isnull=False)
+        .distinct()
+        .order_by("name")
+    )
+    if manager is None or len(points) < 2:
+        return (
+            "Protocol: no demo closure (the demo site manager has too few sites with appointments)."
+        )
+    point = points[-1]  # the first ones stay open, to book and to close by hand
+    now = timezone.now()
+    incident = incident_declare(
+        service_point=point,
+        kind=Incident.Kind.ILLNESS,
+        occurred_on=timezone.localdate(),
+        description="Deux agents placés à l'isolement (cas contacts).",
+        actor=manager,
+    )
+    with transaction.atomic():
+        _closure, run = closure_declare(
+            service_point=point,
+            scope=Closure.Scope.FULL,
+            starts_at=now,
+            ends_at=now + timedelta(days=7),
+            label="Fermeture temporaire : agents placés à l'isolement",
+            incident=incident,
+            actor=manager,
+        )
+    run = rehoming_run(run.pk) or run
+    run.refresh_from_db()
+    return (
+        f"Protocol: {point.name} closed for a week; {run.total} appointments rehomed "
+        f"({run.phone} by phone, {run.moved} moved, {run.cancelled} cancelled with a call-back)."
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 # Times a move may find its slot taken by a booking meanwhile before the appointment is cancelled.
 MAX_MOVE_TRIES = 3
+# Times a batch is tried again after a deadlock rolled it back.
+DEADLOCK_TRIES = 3
 UNFINISHED = (RehomingRun.Status.QUEUED, RehomingRun.Status.RUNNING)
 
 
@@ -310,53 +312,65 @@ def _run(run: RehomingRun) -> None:
     planner = Planner(point, RehomingRules.for_network(point.network), now)
     note = _note(run) or _("Service point closed")
     while True:
-        with transaction.atomic():
-            # Holding the run's row: a second worker taking over a lapsed lease waits here.
-            locked = RehomingRun.objects.select_for_update().get(pk=run.pk)
-            if locked.finished:
-                return
-            ids = affected_appointment_ids(point.pk, now)
-            if not ids:
-                _finish(locked)
-                return
-            batch = list(
-                Appointment.objects.filter(pk__in=ids[: settings.REHOMING_BATCH_SIZE])
-                .select_related("reason")
-                .order_by("starts_at", "pk")
-            )
-            decisions = {a.pk: planner.decide(a) for a in batch}
-            done, retry = appointments_rehome(
-                list(decisions.values()),
-                note=note,
-                dedup_prefix=f"rehoming:{run.pk}",
-                now=now,
-            )
-            planner.retry(retry, decisions)
-            RehomingOutcome.objects.bulk_create(
-                [
-                    RehomingOutcome(
-                        run_id=run.pk,
-                        appointment_id=d.appointment_id,
-                        outcome=d.outcome,
-                        new_appointment_id=d.new_appointment_id,
-                        callback_id=d.callback_id,
-                        message_id=d.message_id,
-                    )
-                    for d in done
-                ]
-            )
-            counts = Counter(d.outcome for d in done)
-            locked.processed += len(done)
-            locked.total = max(locked.total, locked.processed + len(ids) - len(done))
-            locked.moved += counts[Outcome.MOVED]
-            locked.phone += counts[Outcome.PHONE]
-            locked.cancelled += counts[Outcome.CANCELLED]
-            locked.lease_until = timezone.now() + timedelta(seconds=settings.REHOMING_LEASE_SECONDS)
-            locked.save(
-                update_fields=["processed", "total", "moved", "phone", "cancelled", "lease_until"]
-            )
+        for attempt in range(1, DEADLOCK_TRIES + 1):
+            try:
+                more = _batch(run, planner, note, now)
+                break
+            except OperationalError:
+                # A deadlock with a booking or a slot sync rolled the batch back: do it again.
+                if attempt == DEADLOCK_TRIES:
+                    raise
+                logger.warning("rehoming run %s: batch rolled back, trying again", run.pk)
+                time.sleep(0.2 * attempt)
+        if not more:
+            return
         if settings.REHOMING_BATCH_PAUSE_MS:
             time.sleep(settings.REHOMING_BATCH_PAUSE_MS / 1000)
+
+
+@transaction.atomic
+def _batch(run: RehomingRun, planner: Planner, note: str, now: datetime) -> bool:
+    """Rehome the next batch in one transaction; False when nothing is left to do."""
+    # Holding the run's row: a second worker taking over a lapsed lease waits here.
+    locked = RehomingRun.objects.select_for_update().get(pk=run.pk)
+    if locked.finished:
+        return False
+    ids = affected_appointment_ids(run.service_point_id, now)
+    if not ids:
+        _finish(locked)
+        return False
+    batch = list(
+        Appointment.objects.filter(pk__in=ids[: settings.REHOMING_BATCH_SIZE])
+        .select_related("reason")
+        .order_by("starts_at", "pk")
+    )
+    decisions = {a.pk: planner.decide(a) for a in batch}
+    done, retry = appointments_rehome(
+        list(decisions.values()), note=note, dedup_prefix=f"rehoming:{run.pk}", now=now
+    )
+    planner.retry(retry, decisions)
+    RehomingOutcome.objects.bulk_create(
+        [
+            RehomingOutcome(
+                run_id=run.pk,
+                appointment_id=d.appointment_id,
+                outcome=d.outcome,
+                new_appointment_id=d.new_appointment_id,
+                callback_id=d.callback_id,
+                message_id=d.message_id,
+            )
+            for d in done
+        ]
+    )
+    counts = Counter(d.outcome for d in done)
+    locked.processed += len(done)
+    locked.total = max(locked.total, locked.processed + len(ids) - len(done))
+    locked.moved += counts[Outcome.MOVED]
+    locked.phone += counts[Outcome.PHONE]
+    locked.cancelled += counts[Outcome.CANCELLED]
+    locked.lease_until = timezone.now() + timedelta(seconds=settings.REHOMING_LEASE_SECONDS)
+    locked.save(update_fields=["processed", "total", "moved", "phone", "cancelled", "lease_until"])
+    return True
 
 
 def _finish(run: RehomingRun) -> None:

@@ -1,14 +1,19 @@
 """Property tests of slot planning: protocol, agents, ranges, holidays, exceptions and buffers."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from continuite.appointments.models import HealthProtocol, Mode, OpeningRange
+from continuite.appointments.models import ClosedWindow, HealthProtocol, Mode, OpeningRange
 from continuite.appointments.slots import plan_slots
 from continuite.core import territory
-from continuite.service_points.models import OpeningException
+from continuite.service_points.models import (
+    CrisisStatus,
+    OpeningException,
+    StatusChange,
+    status_among,
+)
 
 START = date(2026, 4, 27)  # a Monday; the window holds 1 May and 8 May (public holidays)
 END = START + timedelta(days=13)
@@ -77,6 +82,48 @@ def exception_lists(draw):
     return exceptions
 
 
+PARIS = territory.time_zone("69")
+instants = st.integers(0, 13 * 24).map(
+    lambda hours: datetime.combine(START, time(0), tzinfo=PARIS) + timedelta(hours=hours)
+)
+
+
+@st.composite
+def status_lists(draw):
+    """Crisis statuses over parts of the window (the history a slot sync reads)."""
+    statuses = []
+    for pk in range(1, draw(st.integers(0, 3)) + 1):
+        starts = draw(instants)
+        length = draw(st.one_of(st.none(), st.integers(1, 72)))
+        statuses.append(
+            StatusChange(
+                pk=pk,
+                status=draw(st.sampled_from(CrisisStatus.values)),
+                starts_at=starts,
+                ends_at=None if length is None else starts + timedelta(hours=length),
+            )
+        )
+    return statuses
+
+
+@st.composite
+def closed_window_lists(draw):
+    """Partial closures: some of reasons 1-3, all day or some hours of each day."""
+    windows = []
+    for _index in range(draw(st.integers(0, 2))):
+        starts = draw(instants)
+        length = draw(st.one_of(st.none(), st.integers(1, 120)))
+        hours = draw(st.one_of(st.none(), st.tuples(st.integers(7, 12), st.integers(1, 6))))
+        window = ClosedWindow(
+            starts_at=starts,
+            ends_at=None if length is None else starts + timedelta(hours=length),
+            daily_from=None if hours is None else time(hours[0]),
+            daily_until=None if hours is None else time(hours[0] + hours[1]),
+        )
+        windows.append((window, frozenset(draw(st.sets(st.integers(1, 3), max_size=3)))))
+    return windows
+
+
 presence_maps = st.dictionaries(
     st.integers(0, 13).map(lambda offset: START + timedelta(days=offset)),
     st.tuples(st.integers(0, 4), st.integers(0, 4)),
@@ -91,8 +138,14 @@ presence_maps = st.dictionaries(
     protocol=protocols,
     exceptions=exception_lists(),
     departement=st.sampled_from(["69", "67", "974"]),
+    statuses=status_lists(),
+    windows=closed_window_lists(),
+    served=st.lists(st.sets(st.integers(1, 3), min_size=1), min_size=5, max_size=5),
 )
-def test_planned_slots_respect_every_rule(presences, ranges, protocol, exceptions, departement):
+def test_planned_slots_respect_every_rule(
+    presences, ranges, protocol, exceptions, departement, statuses, windows, served
+):
+    range_reasons = {r.pk: frozenset(served[r.pk - 1]) for r in ranges}
     slots = plan_slots(
         ranges=ranges,
         protocol=protocol,
@@ -101,6 +154,9 @@ def test_planned_slots_respect_every_rule(presences, ranges, protocol, exception
         start_on=START,
         end_on=END,
         presences=presences,
+        statuses=statuses,
+        closed_windows=windows,
+        range_reasons=range_reasons,
     )
     by_pk = {r.pk: r for r in ranges}
     tz = territory.time_zone(departement)
@@ -128,6 +184,15 @@ def test_planned_slots_respect_every_rule(presences, ranges, protocol, exception
                     exception.opens_at <= local_start.time()
                     and local_end.time() <= exception.closes_at
                 )
+        # Not while closed; nobody on site while phone only or emergency counter only.
+        status = status_among(statuses, slot.starts_at)
+        assert status != CrisisStatus.CLOSED
+        if slot.mode == Mode.ON_SITE:
+            assert status not in (CrisisStatus.PHONE_ONLY, CrisisStatus.EMERGENCY_ONLY)
+        # Not in a partial closure of every reason its range serves.
+        for window, reasons in windows:
+            if window.covers(slot.starts_at, slot.ends_at, tz):
+                assert reasons and not range_reasons[slot.range_id] <= reasons
         # Capacity: agents on duty, protocol, emergency seats.
         assert 1 <= slot.capacity <= opening_range.agents_on_duty
         assert 0 <= slot.held <= slot.capacity

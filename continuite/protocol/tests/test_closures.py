@@ -224,3 +224,24 @@ def test_an_incident_in_the_future_is_refused(scene):
             description="x",
             actor=None,
         )
+
+
+def test_the_public_search_offers_no_slot_of_a_closed_reason(scene):
+    from continuite.appointments.queries import earliest_slots
+
+    def offered_points(reason):
+        offers = earliest_slots(
+            reason=reason,
+            latitude=scene.point.latitude,
+            longitude=scene.point.longitude,
+            limit=50,
+        )
+        return {offer.point for offer in offers}
+
+    assert scene.point in offered_points(scene.moved_reason)
+    _closure, run = close(scene, scope=Closure.Scope.PARTIAL, reasons=[scene.moved_reason])
+    rehoming_run(run.pk)
+    assert scene.point not in offered_points(scene.moved_reason)
+    assert scene.neighbour in offered_points(scene.moved_reason)
+    # The other reasons are still offered there.
+    assert scene.point in offered_points(scene.lonely_reason)

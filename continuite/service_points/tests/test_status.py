@@ -11,7 +11,12 @@ from hypothesis.extra.django import TestCase
 
 from continuite.accounts.models import AuditLog
 from continuite.accounts.tests.factories import UserFactory
-from continuite.service_points.models import CrisisStatus, ServicePoint, StatusChange
+from continuite.service_points.models import (
+    CrisisStatus,
+    ServicePoint,
+    StatusChange,
+    status_among,
+)
 from continuite.service_points.services import service_point_set_status
 
 from .factories import ServicePointFactory, StatusChangeFactory
@@ -132,3 +137,5 @@ class StatusInForceProperties(TestCase):
         ]
         expected = max(covering, key=lambda c: (c.starts_at, c.id)).status if covering else "open"
         assert ServicePoint.objects.with_status_at(at).get(pk=point.pk).status_in_force == expected
+        # The same rule in Python, as slot planning reads it from one fetch of the history.
+        assert status_among(changes, at) == expected

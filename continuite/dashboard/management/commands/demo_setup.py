@@ -14,6 +14,7 @@ from continuite.core.models import Commune
 from continuite.core.services import territory_load
 from continuite.dashboard.models import OpenRateSnapshot
 from continuite.dashboard.services import open_rate_snapshot_take
+from continuite.protocol.demo import demo_closures, demo_self_assessments
 from continuite.service_points.models import CrisisStatus, Network, ServicePoint, StatusChange
 
 DEMO_PASSWORD = "demo-continuite-2020"
@@ -90,6 +91,8 @@ class Command(BaseCommand):
         self._crisis()
         self.stdout.write(demo_appointments_setup())
         agents = self._agents()
+        self.stdout.write(demo_self_assessments())
+        self.stdout.write(demo_closures())
         self._print_agents(agents)
 
     @transaction.atomic
