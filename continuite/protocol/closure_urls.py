@@ -18,4 +18,5 @@ urlpatterns = [
     path(f"{PREFIX}relogements/", views_closure.run_start, name="run_start"),
     path(f"{PREFIX}relogements/<int:run_id>/", views_closure.run_detail, name="run"),
     path(f"{PREFIX}relogements/<int:run_id>/personnes.csv", views_closure.run_csv, name="run_csv"),
+    path("espace-agent/reseaux/<slug:slug>/relogement/", views_closure.rules, name="rules"),
 ]

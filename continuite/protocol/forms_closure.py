@@ -93,3 +93,21 @@ class ClosureForm(DsfrBaseForm):
             if cleaned.get(name):
                 cleaned[name] = self._aware(cleaned[name])
         return cleaned
+
+
+class RehomingRulesForm(DsfrBaseForm):
+    convert_to_phone = forms.BooleanField(
+        label=_("Convert to a phone appointment at the same time when the reason allows it"),
+        required=False,
+    )
+    move_to_other_points = forms.BooleanField(
+        label=_("Otherwise, move it to the nearest open service point of the network"),
+        required=False,
+    )
+    max_distance_km = forms.IntegerField(
+        label=_("At most this far (km)"),
+        help_text=_("Beyond, the appointment is cancelled and the person called back."),
+    )
+    max_shift_days = forms.IntegerField(
+        label=_("At most this many days earlier or later"),
+    )

@@ -14,7 +14,7 @@ from continuite.service_points.models import CrisisStatus, ServicePoint
 from continuite.service_points.services import service_point_set_status, status_change_end
 from continuite.service_points.signals import opening_changed
 
-from .models import Closure, Incident, RehomingRun
+from .models import Closure, Incident, RehomingRules, RehomingRun
 
 
 @transaction.atomic
@@ -247,3 +247,54 @@ def closure_reopen(*, closure: Closure, actor, now: datetime | None = None) -> C
         at=now.isoformat(),
     )
     return closure
+
+
+def rules_manageable_by(user, network) -> bool:
+    """National steering and the network's national managers set its rehoming rules."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return user.roles.filter(
+        Q(kind="steering", network__isnull=True, departement__isnull=True)
+        | Q(kind="network_manager", network=network, departement__isnull=True)
+    ).exists()
+
+
+@transaction.atomic
+def rehoming_rules_set(
+    *,
+    network,
+    convert_to_phone: bool,
+    move_to_other_points: bool,
+    max_distance_km: int,
+    max_shift_days: int,
+    actor,
+) -> RehomingRules:
+    """Set how a network rehomes the appointments its service points can no longer hold."""
+    errors = {}
+    if not 1 <= max_distance_km <= 200:
+        errors["max_distance_km"] = _("Give a distance between 1 and 200 km.")
+    if not 0 <= max_shift_days <= 90:
+        errors["max_shift_days"] = _("Give a number of days between 0 and 90.")
+    if errors:
+        raise ValidationError(errors)
+    rules, _created = RehomingRules.objects.update_or_create(
+        network=network,
+        defaults={
+            "convert_to_phone": convert_to_phone,
+            "move_to_other_points": move_to_other_points,
+            "max_distance_km": max_distance_km,
+            "max_shift_days": max_shift_days,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="protocol.rehoming_rules_set",
+        target=network,
+        convert_to_phone=convert_to_phone,
+        move_to_other_points=move_to_other_points,
+        max_distance_km=max_distance_km,
+        max_shift_days=max_shift_days,
+    )
+    return rules

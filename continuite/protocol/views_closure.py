@@ -4,7 +4,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
@@ -17,11 +17,11 @@ from continuite.accounts.audit import audit_record
 from continuite.core.forms import add_errors
 from continuite.notifications.models import Message
 from continuite.service_points.access import access_service_point_by_id
-from continuite.service_points.models import ServicePoint
+from continuite.service_points.models import Network, ServicePoint
 
 from . import services
-from .forms_closure import ClosureForm, IncidentForm
-from .models import Closure, Incident, RehomingOutcome, RehomingRun
+from .forms_closure import ClosureForm, IncidentForm, RehomingRulesForm
+from .models import Closure, Incident, RehomingOutcome, RehomingRules, RehomingRun
 from .rehoming import rehoming_request
 
 FAILED_CONTACT = (Message.Status.FAILED,)
@@ -249,3 +249,36 @@ def run_csv(request, point_id: int, run_id: int):
             ]
         )
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rules(request, slug: str):
+    """A network's rehoming rules, set by its national managers and national steering."""
+    network = get_object_or_404(Network, slug=slug)
+    if not services.rules_manageable_by(request.user, network):
+        raise PermissionDenied(_("Only the network's national managers set these rules."))
+    current = RehomingRules.for_network(network)
+    form = RehomingRulesForm(
+        request.POST or None,
+        initial={
+            "convert_to_phone": current.convert_to_phone,
+            "move_to_other_points": current.move_to_other_points,
+            "max_distance_km": current.max_distance_km,
+            "max_shift_days": current.max_shift_days,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rehoming_rules_set(network=network, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The rehoming rules are recorded."))
+            return redirect("protocol:rules", slug=network.slug)
+    return render(
+        request,
+        "protocol/rules.html",
+        {"network": network, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )

@@ -157,3 +157,34 @@ def test_an_incident_then_a_partial_closure_then_a_reopening(
         client.post(reverse("protocol:closure_reopen", args=[scene.point.pk, closure.pk]))
     closure.refresh_from_db()
     assert closure.reopened_at is not None and closure.reopened_by == manager
+
+
+def test_a_national_network_manager_sets_the_rehoming_rules(client, scene):
+    from continuite.protocol.models import RehomingRules
+
+    network = scene.point.network
+    manager = RoleFactory(network_manager=True, network=network, service_point=None).user
+    client.force_login(manager)
+    listing = client.get(reverse("service_points:manage_list")).content.decode()
+    url = reverse("protocol:rules", args=[network.slug])
+    assert url in listing
+    assert client.get(url).status_code == 200
+    refused = client.post(
+        url, {"convert_to_phone": "on", "max_distance_km": "0", "max_shift_days": "7"}
+    )
+    assert refused.status_code == 400 and not RehomingRules.objects.exists()
+    response = client.post(
+        url, {"convert_to_phone": "on", "max_distance_km": "12", "max_shift_days": "7"}
+    )
+    assert response.status_code == 302
+    rules = RehomingRules.objects.get(network=network)
+    assert (rules.convert_to_phone, rules.move_to_other_points, rules.max_distance_km) == (
+        True,
+        False,
+        12,
+    )
+    assert AuditLog.objects.filter(action="protocol.rehoming_rules_set", actor=manager).exists()
+    # A site manager may not.
+    client.force_login(RoleFactory(service_point=scene.point).user)
+    assert client.post(url, {"max_distance_km": "50", "max_shift_days": "7"}).status_code == 403
+    assert RehomingRules.objects.get(network=network).max_distance_km == 12
