@@ -24,13 +24,20 @@ every 15 minutes). Then:
     seeded reason each; p50 and p95 in ms after 20 warm-up searches. On the first 50, the
     answer must equal a plain reference (all slots of the reason at the points in the
     circle, sorted in Python); mismatches make the script exit non-zero.
-(b) Bookings per second, 8 clients for BOOKING_SECONDS each, each client on its own
-    connection, each booking a distinct free slot for a new person (distinct phone):
+(b) Bookings per second, 8 clients for BOOKING_SECONDS each, each client a process of its
+    own (forked, the same way in the three phases) with its own connection, each booking a
+    distinct free slot for a new person (distinct phone):
     (iii) raw SQL with psycopg: the guarded UPDATE of the seat counter plus the INSERT of the
           appointment, in one transaction (the floor of what a booking costs);
-    (i)   `appointment_book(..., notify=True)` in 8 threads;
-    (ii)  HTTP: POST rendez-vous/reserver/<slot_id>/ to gunicorn (4 workers) started here.
-    Outbox messages are written in the booking's transaction as in production, but their
+    (i)   `appointment_book(..., notify=True)` in each client;
+    (ii)  HTTP: POST rendez-vous/reserver/<slot_id>/ to gunicorn (4 workers) started here,
+          the form with its CSRF token and cookie, sent by the standard library's client.
+    Processes rather than threads: a web site serves bookings from several processes
+    (gunicorn workers), and threads of one Python process would measure its global
+    interpreter lock, not the booking (the raw SQL phase, which spends its time in
+    PostgreSQL, books as fast either way).
+    Both the clients of (i) and gunicorn run with DEBUG off, as in production. Outbox
+    messages are written in the booking's transaction as in production, but their
     delivery, which a Celery worker does after commit, is not part of a booking: Celery gets
     an in-memory broker (CELERY_BROKER_URL=memory://localhost/) instead of running the delivery eagerly
     inside the booking. The gunicorn started here serves the real WSGI application with the
@@ -49,6 +56,8 @@ Run with `make bench-booking`; the last line reads
 """
 
 import contextlib
+import http.client
+import multiprocessing
 import os
 import random
 import secrets
@@ -58,11 +67,13 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -70,6 +81,8 @@ if str(REPO_ROOT) not in sys.path:
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "continuite.settings")
 # Messages go to the outbox in the booking's transaction; a worker delivers them, not the booking.
 os.environ.setdefault("CELERY_BROKER_URL", "memory://localhost/")
+# As in production (and as the gunicorn started here): DEBUG would also log every query.
+os.environ.setdefault("DEBUG", "false")
 
 import django  # noqa: E402
 
@@ -80,7 +93,7 @@ import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.search import (  # noqa: E402
@@ -576,15 +589,26 @@ def search_benchmark(earliest_slots) -> tuple[list[float], int]:
 
 
 class Phones:
-    """Distinct valid mobile numbers for the benchmark's people (thread-safe)."""
+    """Valid mobile numbers for the benchmark's people, distinct across blocks.
 
-    def __init__(self):
-        self._next, self._lock = PHONE_BASE, threading.Lock()
+    Each client of each phase takes its numbers from a block of its own (so that a person is
+    never shared between clients, nor between phases, where their appointment of the same
+    reason would make the per-person cap refuse the next one).
+    """
+
+    BLOCK = 100_000
+
+    def __init__(self, block: int):
+        self._next = PHONE_BASE + block * self.BLOCK
 
     def take(self) -> str:
-        with self._lock:
-            self._next += 1
-            return f"0{self._next}"
+        self._next += 1
+        return f"0{self._next}"
+
+
+def phones_of(phase: int, client: int) -> Phones:
+    """The numbers of one client of a phase (block 0 is for the people of the raw SQL phase)."""
+    return Phones(1 + phase * CLIENTS + client)
 
 
 def slot_pool(now: datetime) -> list[tuple[int, int, str]]:
@@ -624,31 +648,43 @@ def slot_pool(now: datetime) -> list[tuple[int, int, str]]:
 
 
 def run_clients(worker, pools: list[list]) -> tuple[int, int, float]:
-    """Run CLIENTS threads for BOOKING_SECONDS; each gets its pool. Bookings, refusals, seconds."""
-    barrier = threading.Barrier(len(pools) + 1)
-    results = [(0, 0)] * len(pools)
-    errors: list[BaseException] = []
+    """Run one client process per pool, released together; bookings, refusals, seconds.
+
+    `worker(index, pool, barrier)` runs in a forked process (the same for every phase, raw SQL
+    included): it opens its own connection, waits at the barrier, books for BOOKING_SECONDS
+    and returns (booked, refused).
+    """
+    context = multiprocessing.get_context("fork")
+    connections.close_all()  # each client opens its own connection, none is shared
+    barrier = context.Barrier(len(pools) + 1)
+    outcomes = context.SimpleQueue()
 
     def client(index: int) -> None:
         try:
-            results[index] = worker(pools[index], barrier)
-        except BaseException as exc:  # reported below, the run fails
-            errors.append(exc)
+            outcomes.put((index, worker(index, pools[index], barrier), ""))
+        except BaseException:  # reported below, the run fails
             barrier.abort()
+            outcomes.put((index, (0, 0), traceback.format_exc()))
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(pools))]
-    for thread in threads:
-        thread.start()
+    processes = [context.Process(target=client, args=(i,)) for i in range(len(pools))]
+    for process in processes:
+        process.start()
     # A client that failed before the start breaks the barrier; its error is raised below.
     with contextlib.suppress(threading.BrokenBarrierError):
         barrier.wait(timeout=120)
     started = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    results = [outcomes.get() for _ in processes]
+    for process in processes:
+        process.join()
     elapsed = time.perf_counter() - started
+    errors = [error for _index, _result, error in results if error]
     if errors:
-        raise errors[0]
-    return sum(r[0] for r in results), sum(r[1] for r in results), elapsed
+        raise RuntimeError(f"a client failed:\n{errors[0]}")
+    return (
+        sum(result[0] for _i, result, _e in results),
+        sum(result[1] for _i, result, _e in results),
+        elapsed,
+    )
 
 
 def raw_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, float]:
@@ -662,12 +698,9 @@ def raw_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, float
         "port": db.get("PORT") or None,
     }
     conninfo = {k: v for k, v in params.items() if v}
-    people = iter(person_ids)
-    lock = threading.Lock()
 
-    def worker(pool, barrier):
-        with lock:
-            person_id = next(people)
+    def worker(index, pool, barrier):
+        person_id = person_ids[index]
         booked = refused = 0
         with psycopg.connect(**conninfo, autocommit=True) as conn:
             barrier.wait(timeout=120)
@@ -689,8 +722,8 @@ def raw_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, float
                     conn.execute(
                         "INSERT INTO appointments_appointment (reference, slot_id,"
                         " service_point_id, reason_id, person_id, mode, starts_at, ends_at,"
-                        " status, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s,"
-                        " 'booked', now())",
+                        " status, takes_seat, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+                        " %s, 'booked', true, now())",
                         [
                             "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8)),
                             slot_id,
@@ -708,11 +741,12 @@ def raw_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, float
     return run_clients(worker, pools)
 
 
-def service_phase(pools: list[list], phones: Phones) -> tuple[int, int, float]:
-    """appointment_book, as the public booking page calls it, one connection per thread."""
+def service_phase(pools: list[list], phase: int) -> tuple[int, int, float]:
+    """appointment_book, as the public booking page calls it, one connection per client."""
     reasons = {r.pk: r for r in bench_reasons()}
 
-    def worker(pool, barrier):
+    def worker(index, pool, barrier):
+        phones = phones_of(phase, index)
         booked = refused = 0
         try:
             connection.ensure_connection()
@@ -811,7 +845,7 @@ def endpoint_ready(base: str, slot_id: int, reason_id: int) -> str:
     return f"booking form without {', '.join(missing)}" if missing else ""
 
 
-def http_phase(pools: list[list], phones: Phones) -> tuple[int, int, float] | str:
+def http_phase(pools: list[list], phase: int) -> tuple[int, int, float] | str:
     """POST the booking form to gunicorn; "n/a ..." when the endpoint is not ready."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -824,42 +858,55 @@ def http_phase(pools: list[list], phones: Phones) -> tuple[int, int, float] | st
             if problem:
                 return f"n/a ({problem})"
 
-            def worker(pool, barrier):
+            def worker(index, pool, barrier):
+                phones = phones_of(phase, index)
                 booked = refused = 0
-                with requests.Session() as session:
-                    # One GET for the CSRF cookie; each POST then carries its own one-time key.
-                    slot_id, reason_id, _mode = pool[0]
-                    session.get(
-                        f"{base}/rendez-vous/reserver/{slot_id}/?reason={reason_id}", timeout=30
+                # One GET of the form for the CSRF cookie; each POST then carries its own
+                # one-time key, like a browser sending the form it was shown.
+                slot_id, reason_id, _mode = pool[0]
+                token = requests.get(
+                    f"{base}/rendez-vous/reserver/{slot_id}/?reason={reason_id}", timeout=30
+                ).cookies["csrftoken"]
+                # The POSTs go through the standard library's client: the load generator
+                # shares the server's CPUs here, and requests costs seven times as much CPU
+                # per POST. gunicorn's sync workers close each connection; http.client opens
+                # the next one.
+                server = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"csrftoken={token}",
+                }
+                barrier.wait(timeout=120)
+                deadline = time.perf_counter() + BOOKING_SECONDS
+                for slot_id, reason_id, mode in pool:
+                    if time.perf_counter() >= deadline:
+                        break
+                    form = {
+                        "csrfmiddlewaretoken": token,
+                        "name": f"{PERSON_NAME} {slot_id}",
+                        "phone": phones.take(),
+                        "email": "",
+                        "reason": reason_id,
+                        "mode": mode,
+                        "submission_key": str(uuid.uuid4()),
+                    }
+                    server.request(
+                        "POST",
+                        f"/rendez-vous/reserver/{slot_id}/",
+                        body=urlencode(form),
+                        headers=headers,
                     )
-                    token = session.cookies["csrftoken"]
-                    barrier.wait(timeout=120)
-                    deadline = time.perf_counter() + BOOKING_SECONDS
-                    for slot_id, reason_id, mode in pool:
-                        if time.perf_counter() >= deadline:
-                            break
-                        response = session.post(
-                            f"{base}/rendez-vous/reserver/{slot_id}/",
-                            data={
-                                "csrfmiddlewaretoken": token,
-                                "name": f"{PERSON_NAME} {slot_id}",
-                                "phone": phones.take(),
-                                "email": "",
-                                "reason": reason_id,
-                                "mode": mode,
-                                "submission_key": str(uuid.uuid4()),
-                            },
-                            allow_redirects=False,
-                            timeout=30,
-                        )
-                        if response.status_code == 302 and "/confirmation/" in response.headers.get(
-                            "Location", ""
-                        ):
-                            booked += 1
-                        elif response.status_code in (400, 409):
-                            refused += 1
-                        else:
-                            raise RuntimeError(f"POST answered {response.status_code}")
+                    response = server.getresponse()
+                    response.read()
+                    if response.status == 302 and "/confirmation/" in (
+                        response.getheader("Location") or ""
+                    ):
+                        booked += 1
+                    elif response.status in (400, 409):
+                        refused += 1
+                    else:
+                        raise RuntimeError(f"POST answered {response.status}")
+                server.close()
                 return booked, refused
 
             return run_clients(worker, pools)
@@ -937,10 +984,11 @@ def people_cleanup() -> int:
     return count
 
 
-def raw_people(count: int, phones: Phones) -> list[int]:
+def raw_people(count: int) -> list[int]:
     from continuite.appointments.models import Person
     from continuite.appointments.phones import normalize_phone
 
+    phones = Phones(0)
     return [
         Person.objects.create(
             name=f"{PERSON_NAME} sql {i}", phone=normalize_phone(phones.take())
@@ -1000,14 +1048,13 @@ def main() -> int:
     print(
         f"Bookable slots drawn: {len(pool):,}; {CLIENTS} clients, {BOOKING_SECONDS:.0f} s each phase"
     )
-    phones = Phones()
     results = {}
     try:
-        results["raw SQL"] = raw_phase(pools["raw SQL"], raw_people(CLIENTS, phones))
+        results["raw SQL"] = raw_phase(pools["raw SQL"], raw_people(CLIENTS))
         print(f"  raw SQL: {rate(results['raw SQL'])}")
-        results["service"] = service_phase(pools["service"], phones)
+        results["service"] = service_phase(pools["service"], phase=0)
         print(f"  service: {rate(results['service'])}")
-        results["HTTP"] = http_phase(pools["HTTP"], phones)
+        results["HTTP"] = http_phase(pools["HTTP"], phase=1)
         print(f"  HTTP:    {rate(results['HTTP'])}")
         beyond, miscounted = overbooked()
     finally:

@@ -13,8 +13,17 @@ from django.utils.translation import gettext as _
 from continuite.service_points.models import CrisisStatus, status_in_force
 
 from .messages import appointment_notify
-from .models import Appointment, AppointmentEvent, OpeningRange, Person, Reason, Slot
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    ClosedWindow,
+    OpeningRange,
+    Person,
+    Reason,
+    Slot,
+)
 from .phones import normalize_phone
+from .queries import reason_closed_at
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -93,6 +102,43 @@ def _active_for_reason(person: Person, reason: Reason, *, email: str):
     )
 
 
+def _slot_to_book(slot_id: int, reason: Reason) -> Slot | None:
+    """The slot with what the checks of a booking read, in one query; None if it is gone.
+
+    `point_status`: its service point's status at its start; `serves_reason`: whether its
+    opening range serves the reason; `departement_code`: to read the phone number.
+    """
+    slots = Slot.objects.filter(pk=slot_id).annotate(
+        point_status=status_in_force(OuterRef("service_point_id"), OuterRef("starts_at")),
+        serves_reason=Exists(
+            OpeningRange.reasons.through.objects.filter(
+                openingrange_id=OuterRef("opening_range_id"), reason_id=reason.pk
+            )
+        ),
+        departement_code=F("service_point__departement_id"),
+        # A partial closure of the reason around that time (its hours of the day are checked
+        # in Python, only then).
+        reason_closure=Exists(
+            ClosedWindow.objects.filter(
+                service_point_id=OuterRef("service_point_id"),
+                reasons=reason,
+                starts_at__lt=OuterRef("ends_at"),
+            ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=OuterRef("starts_at")))
+        ),
+    )
+    try:
+        return slots.get()
+    except Slot.DoesNotExist:
+        return None
+
+
+def _earlier(submission_key: uuid.UUID | None) -> Appointment | None:
+    """The appointment booked with this form's one-time key (a second click, a reload)."""
+    if not submission_key:
+        return None
+    return Appointment.objects.filter(submission_key=submission_key).first()
+
+
 def take_seat(slot_id: int) -> bool:
     """Take one seat with a single conditional UPDATE: the database decides, whatever the concurrency."""
     return bool(
@@ -106,7 +152,6 @@ def release_seat(slot_id: int) -> None:
     Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
 
 
-@transaction.atomic
 def appointment_book(
     *,
     slot_id: int,
@@ -124,56 +169,59 @@ def appointment_book(
 ) -> Appointment:
     """Book one seat of a slot for a person, or explain in French why not; nothing booked twice.
 
-    The slot, whether it serves the reason and its service point's status at its start come in
-    one query; the seat is taken by one conditional UPDATE.
+    Bookings come in bursts, so this is one transaction of few statements: the slot with all
+    the checks need (whether it serves the reason, its service point's status at its start) in
+    one query; the person inserted or updated, and locked; their active appointments counted;
+    the seat taken by one conditional UPDATE; then the appointment, its history line and its
+    messages inserted.
+
+    A form sent again (a second click, a reload) gets the appointment it booked the first
+    time: its key is unique, so the second booking cannot be recorded; it is refused (the seat
+    or the person's cap already taken by the first one) or its insert fails, its transaction
+    is rolled back whole, and the first booking is looked up only then.
     """
     now = now or timezone.now()
-    if submission_key:
-        earlier = Appointment.objects.filter(submission_key=submission_key).first()
-        if earlier:
-            return earlier
-    slot = (
-        Slot.objects.select_related("opening_range", "service_point")
-        .annotate(
-            point_status=status_in_force(OuterRef("service_point_id"), OuterRef("starts_at")),
-            serves_reason=Exists(
-                OpeningRange.reasons.through.objects.filter(
-                    openingrange_id=OuterRef("opening_range_id"), reason_id=reason.pk
-                )
-            ),
-        )
-        .filter(pk=slot_id)
-        .first()
-    )
-    if slot is None:
-        raise ValidationError(_("This slot no longer exists. Choose another one."))
-    by_agent = actor is not None and actor.is_authenticated
-    _check_slot_for_reason(
-        slot, reason, mode, now, by_agent=by_agent, via_lottery=via_lottery or replacing is not None
-    )
-    name, email = " ".join(name.split()), email.strip().lower()
-    if not name:
-        raise ValidationError({"name": _("Give the name of the person who will come.")})
-    person = person_for(
-        name=name, phone=phone, email=email, departement_code=slot.service_point.departement_id
-    )
-    active = _active_for_reason(person, reason, email=email)
-    if replacing is not None:
-        active = active.exclude(pk=replacing.pk)
-    if active.count() >= reason.max_active_per_person:
-        raise ValidationError(
-            _(
-                "You already have an appointment for this reason. Cancel or move it before booking another."
-            )
-        )
-    if not take_seat(slot.pk):
-        raise ValidationError(_("This slot has just been taken. Choose another one."))
     try:
         with transaction.atomic():
+            slot = _slot_to_book(slot_id, reason)
+            if slot is None:
+                raise ValidationError(_("This slot no longer exists. Choose another one."))
+            by_agent = actor is not None and actor.is_authenticated
+            _check_slot_for_reason(
+                slot,
+                reason,
+                mode,
+                now,
+                by_agent=by_agent,
+                via_lottery=via_lottery or replacing is not None,
+            )
+            if slot.reason_closure and reason_closed_at(slot, reason):
+                raise ValidationError(
+                    _(
+                        "This service point does not receive this reason at that time. Choose another slot."
+                    )
+                )
+            name, email = " ".join(name.split()), email.strip().lower()
+            if not name:
+                raise ValidationError({"name": _("Give the name of the person who will come.")})
+            person = person_for(
+                name=name, phone=phone, email=email, departement_code=slot.departement_code
+            )
+            active = _active_for_reason(person, reason, email=email)
+            if replacing is not None:
+                active = active.exclude(pk=replacing.pk)
+            if active.count() >= reason.max_active_per_person:
+                raise ValidationError(
+                    _(
+                        "You already have an appointment for this reason. Cancel or move it before booking another."
+                    )
+                )
+            if not take_seat(slot.pk):
+                raise ValidationError(_("This slot has just been taken. Choose another one."))
             appointment = Appointment.objects.create(
                 reference=new_reference(),
                 slot=slot,
-                service_point=slot.service_point,
+                service_point_id=slot.service_point_id,
                 reason=reason,
                 person=person,
                 mode=mode,
@@ -182,23 +230,17 @@ def appointment_book(
                 submission_key=submission_key,
                 booked_by=actor if by_agent else None,
             )
-    except IntegrityError:
-        # The same form sent twice at once: the first booking stands, this seat goes back.
-        earlier = (
-            Appointment.objects.filter(submission_key=submission_key).first()
-            if submission_key
-            else None
-        )
+            AppointmentEvent.objects.create(
+                appointment=appointment, kind="booked", actor=actor if by_agent else None
+            )
+            if notify:
+                _notify(appointment, "confirmation")
+            return appointment
+    except (ValidationError, IntegrityError):
+        earlier = _earlier(submission_key)
         if earlier is None:
             raise
-        release_seat(slot.pk)
         return earlier
-    AppointmentEvent.objects.create(
-        appointment=appointment, kind="booked", actor=actor if by_agent else None
-    )
-    if notify:
-        _notify(appointment, "confirmation")
-    return appointment
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -219,7 +261,8 @@ def appointment_cancel(
         raise ValidationError(_("This appointment is no longer active."))
     appointment.status = Appointment.Status.CANCELLED
     appointment.save(update_fields=["status"])
-    release_seat(appointment.slot_id)
+    if appointment.takes_seat:
+        release_seat(appointment.slot_id)
     AppointmentEvent.objects.create(
         appointment=appointment, kind="cancelled", note=note[:300], actor=_agent(actor)
     )
@@ -255,7 +298,8 @@ def appointment_move(
     )
     appointment.status, appointment.moved_to = Appointment.Status.MOVED, new
     appointment.save(update_fields=["status", "moved_to"])
-    release_seat(appointment.slot_id)
+    if appointment.takes_seat:
+        release_seat(appointment.slot_id)
     AppointmentEvent.objects.create(
         appointment=appointment, kind="moved", note=note[:300], actor=_agent(actor)
     )

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from continuite.core.models import Commune
 from continuite.core.text import normalize_name
-from continuite.service_points.models import ServicePoint
+from continuite.service_points.models import CrisisStatus, ServicePoint, status_in_force
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
 
 from .forms_public import BookingForm, LotteryEntryForm, MoveForm, StartForm, online_reasons
@@ -187,15 +188,27 @@ def _reason_for(slot: Slot, value) -> Reason | None:
     reasons = online_reasons().filter(opening_ranges=slot.opening_range_id)
     if value not in (None, ""):
         try:
-            return reasons.filter(pk=int(value)).first()
+            pk = int(value)
         except (TypeError, ValueError):
             return None
+        return next(iter(reasons.filter(pk=pk).order_by()), None)
     only = list(reasons[:2])
     return only[0] if len(only) == 1 else None
 
 
+def _reason_sent(value) -> Reason | None:
+    """The reason a sent form names: the service checks that it is booked online at this slot."""
+    try:
+        return Reason.objects.get(pk=int(value))
+    except (TypeError, ValueError, Reason.DoesNotExist):
+        return None
+
+
 def _slot_problem(slot: Slot, reason: Reason | None, now) -> str:
-    """Why this slot cannot be booked online now, in the person's words; "" when it can."""
+    """Why this slot cannot be booked online now, in the person's words; "" when it can.
+
+    The slot comes from `_slot_with_status`, which read its counter's status now.
+    """
     if reason is None:
         return _("This slot is not open for this reason.")
     if reason.lottery:
@@ -215,7 +228,7 @@ def _slot_problem(slot: Slot, reason: Reason | None, now) -> str:
         return _("Appointments for this reason open %(days)s days ahead at most.") % {
             "days": reason.max_horizon_days
         }
-    if not ServicePoint.objects.not_closed_at(now).filter(pk=slot.service_point_id).exists():
+    if slot.point_status_now == CrisisStatus.CLOSED:
         return _("This counter is closed for now: it takes no appointment. Choose another one.")
     if slot.over_capacity or slot.free <= 0:
         return _("This slot has just been taken. Choose another one.")
@@ -253,38 +266,59 @@ def _earlier_booking(data) -> Appointment | None:
     return Appointment.objects.filter(submission_key=key).first()
 
 
+def _slot_with_status(slot_id: int, now, *, with_point: bool) -> Slot:
+    """The slot (or 404) with its counter's status now, and the counter itself for a page."""
+    slots = Slot.objects.annotate(
+        point_status_now=status_in_force(OuterRef("service_point_id"), now)
+    )
+    if with_point:
+        slots = slots.select_related("service_point", "service_point__network")
+    return get_object_or_404(slots, pk=slot_id)
+
+
+def _book_page(request, slot: Slot, reason: Reason | None, context: dict, *, status: int):
+    """The page of step 3 (the form, or why the slot cannot be booked) for this slot."""
+    point = slot.service_point  # loaded for pages only: a booking that succeeds needs none of it
+    data = request.POST if request.method == "POST" else request.GET
+    q, commune = data.get("q", "")[:100], data.get("commune", "")[:5]
+    context = {
+        "slot": slot,
+        "point": point,
+        "reason": reason,
+        "slots_url": _slots_url(reason, q, commune, point),
+        **_stepper(3),
+        **context,
+    }
+    if "form" not in context:
+        return render(request, "appointments/public/slot_unavailable.html", context, status=status)
+    return _private(render(request, "appointments/public/book.html", context, status=status))
+
+
 @rate_limit("booking", BOOKINGS, methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def book(request, slot_id: int):
-    """Step 3: name and phone for the chosen slot; a second sending of the form books nothing more."""
-    slot = get_object_or_404(
-        Slot.objects.select_related("service_point", "service_point__network"), pk=slot_id
-    )
-    data = request.POST if request.method == "POST" else request.GET
-    q, commune = data.get("q", "")[:100], data.get("commune", "")[:5]
-    if request.method == "POST":
-        earlier = _earlier_booking(request.POST)
-        if earlier is not None:
-            return redirect("appointments:confirmation", token=manage_token(earlier))
-    reason = _reason_for(slot, data.get("reason"))
-    context = {
-        "slot": slot,
-        "point": slot.service_point,
-        "reason": reason,
-        "slots_url": _slots_url(reason, q, commune, slot.service_point),
-        **_stepper(3),
-    }
-    problem = _slot_problem(slot, reason, timezone.now())
+    """Step 3: name and phone for the chosen slot; a second sending of the form books nothing more.
+
+    Bookings come in bursts: a POST that books reads the slot (with its counter's status now)
+    and the reason it names, then leaves the rest to the service, which checks the reason
+    again and answers a form sent twice with its first booking. The counter, the link back to
+    the free times and that first booking are looked up here only on the way to a page.
+    """
+    now = timezone.now()
     if request.method == "GET":
+        slot = _slot_with_status(slot_id, now, with_point=True)
+        reason = _reason_for(slot, request.GET.get("reason"))
+        problem = _slot_problem(slot, reason, now)
         if problem:
-            context["problem"] = problem
-            return render(request, "appointments/public/slot_unavailable.html", context, status=409)
+            return _book_page(request, slot, reason, {"problem": problem}, status=409)
+        q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
         form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
-        return _private(render(request, "appointments/public/book.html", {**context, "form": form}))
+        return _book_page(request, slot, reason, {"form": form}, status=200)
+    slot = _slot_with_status(slot_id, now, with_point=False)
+    reason = _reason_sent(request.POST.get("reason"))
+    problem = _slot_problem(slot, reason, now)
     form = BookingForm(request.POST)
-    if problem:
-        context["problem"] = problem
-    elif form.is_valid():
+    if not problem and form.is_valid():
         try:
             appointment = appointment_book(
                 slot_id=slot.pk,
@@ -298,9 +332,16 @@ def book(request, slot_id: int):
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            # Also the answer to the same form sent again: the service returns the first booking.
             return redirect("appointments:confirmation", token=manage_token(appointment))
-    context["form"] = form
-    return _private(render(request, "appointments/public/book.html", context, status=400))
+    else:
+        # Not sent to the service: unless this form booked already (sent twice, the slot now
+        # full), say why.
+        earlier = _earlier_booking(request.POST)
+        if earlier is not None:
+            return redirect("appointments:confirmation", token=manage_token(earlier))
+    context = {"form": form, "problem": problem} if problem else {"form": form}
+    return _book_page(request, slot, reason, context, status=400)
 
 
 # Step 4 and after: the confirmation and the manage link.

@@ -245,3 +245,33 @@ def test_the_public_search_offers_no_slot_of_a_closed_reason(scene):
     assert scene.neighbour in offered_points(scene.moved_reason)
     # The other reasons are still offered there.
     assert scene.point in offered_points(scene.lonely_reason)
+
+
+def test_booking_a_closed_reason_is_refused_even_for_some_hours_only(scene):
+    from continuite.appointments.services import appointment_book
+
+    _closure, run = close(
+        scene,
+        scope=Closure.Scope.PARTIAL,
+        reasons=[scene.moved_reason],
+        daily_from=time(9),
+        daily_until=time(10),
+    )
+    rehoming_run(run.pk)
+    tz = scene.point.time_zone
+    slots = Slot.objects.filter(service_point=scene.point, starts_at__gt=timezone.now())
+    early = next(s for s in slots if s.starts_at.astimezone(tz).time() < time(10))
+    late = next(s for s in slots if s.starts_at.astimezone(tz).time() >= time(10))
+
+    def book_at(slot, reason, phone):
+        return appointment_book(
+            slot_id=slot.pk, reason=reason, mode="on_site", name="Jeanne Test", phone=phone
+        )
+
+    before = Appointment.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        book_at(early, scene.moved_reason, "06 99 00 00 01")
+    assert "ce motif" in str(refused.value)
+    assert Appointment.objects.count() == before
+    assert book_at(late, scene.moved_reason, "06 99 00 00 02").status == "booked"
+    assert book_at(early, scene.lonely_reason, "06 99 00 00 03").status == "booked"

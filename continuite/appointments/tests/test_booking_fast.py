@@ -1,0 +1,207 @@
+"""The booking hot path: few statements, and a form sent twice still books once.
+
+Bookings come in bursts (tens of thousands a minute when slots are released): these tests hold
+the number of statements a booking takes, and the answers that the fewer statements must keep
+(a form sent again, a refusal, a counter closed for now).
+"""
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from continuite.appointments import ratelimit
+from continuite.appointments.links import manage_token
+from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
+from continuite.appointments.services import appointment_book
+from continuite.notifications.models import Message
+from continuite.service_points.tests.factories import ServicePointFactory
+
+from .factories import OpeningRangeFactory, ReasonFactory
+
+# BEGIN, the slot with its checks, the person, their active appointments, the seat, the
+# appointment, its history line, the SMS (in a savepoint: three statements), COMMIT.
+BOOKING_STATEMENTS = 11
+# The page adds the slot with its counter's status now, and the reason the form names.
+POST_STATEMENTS = BOOKING_STATEMENTS + 2
+
+
+@pytest.fixture(autouse=True)
+def own_rate_limit_window(monkeypatch):
+    monkeypatch.setattr(ratelimit, "_window", lambda: uuid.uuid4().int)
+
+
+def soon(days: int = 2, hour: int = 9) -> datetime:
+    day = (timezone.now() + timedelta(days=days)).date()
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def slot_for(reason, *, capacity=1, starts_at=None, **point) -> Slot:
+    opening_range = OpeningRangeFactory(
+        service_point=ServicePointFactory(**point), reasons=[reason], agents_on_duty=capacity
+    )
+    starts_at = starts_at or soon()
+    return Slot.objects.create(
+        opening_range=opening_range,
+        service_point=opening_range.service_point,
+        mode=Mode.ON_SITE,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        capacity=capacity,
+    )
+
+
+def book(slot, reason, **kwargs):
+    values = {
+        "slot_id": slot.pk,
+        "reason": reason,
+        "mode": Mode.ON_SITE,
+        "name": "Jeanne Martin",
+        "phone": "06 12 34 56 78",
+    }
+    return appointment_book(**{**values, **kwargs})
+
+
+def form(slot, reason, **fields):
+    return {
+        "reason": reason.pk,
+        "mode": slot.mode,
+        "submission_key": str(uuid.uuid4()),
+        "name": "Jeanne Martin",
+        "phone": "06 12 34 56 78",
+        **fields,
+    }
+
+
+@pytest.mark.django_db
+def test_a_booking_takes_a_fixed_number_of_statements(django_assert_max_num_queries):
+    reason = ReasonFactory()
+    slot = slot_for(reason)
+    with django_assert_max_num_queries(BOOKING_STATEMENTS):
+        appointment = book(slot, reason, submission_key=uuid.uuid4())
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert AppointmentEvent.objects.get().appointment == appointment
+    assert Message.objects.get().dedup_key == f"appointment:{appointment.pk}:confirmation:sms"
+
+
+@pytest.mark.django_db
+def test_the_booking_form_takes_a_fixed_number_of_statements(client, django_assert_max_num_queries):
+    reason = ReasonFactory()
+    slot = slot_for(reason)
+    with django_assert_max_num_queries(POST_STATEMENTS):
+        response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, reason))
+    appointment = Appointment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "appointments:confirmation", args=[manage_token(appointment)]
+    )
+
+
+@pytest.mark.django_db
+def test_a_form_sent_again_gets_its_first_booking_even_once_the_slot_is_full():
+    reason = ReasonFactory()
+    slot = slot_for(reason, capacity=1)
+    key = uuid.uuid4()
+    first = book(slot, reason, submission_key=key)
+    again = book(slot, reason, submission_key=key)
+    assert again == first and Appointment.objects.count() == 1
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+@pytest.mark.django_db
+def test_a_form_sent_again_for_another_slot_gets_its_first_booking_and_takes_no_seat():
+    reason = ReasonFactory(max_active_per_person=2)
+    slot, other = slot_for(reason, capacity=2), slot_for(reason, capacity=2)
+    key = uuid.uuid4()
+    first = book(slot, reason, submission_key=key)
+    assert book(other, reason, submission_key=key) == first
+    other.refresh_from_db()
+    assert other.booked == 0 and Appointment.objects.count() == 1
+    assert Message.objects.count() == 1 and AppointmentEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_with_a_new_key_is_still_a_refusal():
+    reason = ReasonFactory()
+    slot = slot_for(reason, capacity=1)
+    book(slot, reason, submission_key=uuid.uuid4())
+    with pytest.raises(ValidationError, match="taken|pris"):
+        book(slot, reason, phone="06 98 76 54 32", submission_key=uuid.uuid4())
+    with pytest.raises(ValidationError):
+        book(slot, reason, submission_key=uuid.uuid4(), slot_id=10**12)
+
+
+@pytest.mark.django_db
+def test_a_reason_for_agents_only_cannot_be_booked_by_a_forged_post(client):
+    reason = ReasonFactory(agents_only=True)
+    slot = slot_for(reason)
+    response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, reason))
+    assert response.status_code == 400 and not Appointment.objects.exists()
+    slot.refresh_from_db()
+    assert slot.booked == 0
+
+
+@pytest.mark.django_db
+def test_a_reason_the_slot_does_not_serve_cannot_be_booked_by_a_forged_post(client):
+    reason, other = ReasonFactory(), ReasonFactory()
+    slot = slot_for(reason)
+    slot_for(other)
+    response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, other))
+    assert response.status_code == 400 and not Appointment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_post_for_an_unknown_slot_is_a_404(client):
+    reason = ReasonFactory()
+    slot = slot_for(reason)
+    response = client.post(reverse("appointments:book", args=[10**12]), form(slot, reason))
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_form_sent_again_after_a_refusal_page_still_finds_its_booking(client):
+    """The page refuses before the service is called (the slot is full now): it looks it up."""
+    reason = ReasonFactory()
+    slot = slot_for(reason, capacity=1)
+    data = form(slot, reason)
+    first = client.post(reverse("appointments:book", args=[slot.pk]), data)
+    again = client.post(reverse("appointments:book", args=[slot.pk]), data)
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+def test_the_same_form_sent_twice_at_once_books_once(reference_data):
+    """Both pass the checks; the second insert of the key waits for the first and fails."""
+    reason = ReasonFactory(max_active_per_person=5)
+    slot = slot_for(reason, capacity=5)
+    key = uuid.uuid4()
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = [None] * 4
+
+    def attempt(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = book(slot, reason, submission_key=key)
+        except Exception as exc:  # the outcome under test, whatever it is
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(isinstance(o, Appointment) for o in outcomes), outcomes
+    assert len({o.pk for o in outcomes}) == 1
+    assert Appointment.objects.count() == 1
+    slot.refresh_from_db()
+    assert slot.booked == 1
