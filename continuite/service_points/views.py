@@ -1,6 +1,7 @@
 """Public search and service point pages; the agents' area for statuses and exceptions."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -119,7 +120,13 @@ def manage_list(request):
     return render(
         request,
         "service_points/manage_list.html",
-        {"page": page, "query": query, "manageable": manageable, "roles": request.user.roles.all()},
+        {
+            "page": page,
+            "query": query,
+            "params": urlencode({"q": query}) if query else "",
+            "manageable": manageable,
+            "roles": request.user.roles.all(),
+        },
     )
 
 
