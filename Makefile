@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/continuite
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint install bench-search bench-booking bench-closure messages clean
+.PHONY: demo test lint install bench-search bench-booking bench-closure bench-cases messages clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ bench-closure: $(STAMP)  ## 5,000 appointments of a closed counter rehomed among
 	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'continuite_bench_closure'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE continuite_bench_closure"
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench_closure $(BIN)/python bench/closure.py
+
+bench-cases: $(STAMP)  ## at-risk list p95, daily sweep and 8-week forecast over 10 million cases (BENCH_CASES=100000 for a quick run)
+	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'continuite_bench_cases'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE continuite_bench_cases"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench_cases $(BIN)/python bench/cases.py
 
 messages: $(STAMP)
 	cd continuite && ../$(BIN)/python ../manage.py makemessages -l fr -l en -e html,txt,py --no-obsolete --ignore '*/tests/*' --ignore 'tests_browser/*' && ../$(BIN)/python ../manage.py compilemessages -l fr -l en

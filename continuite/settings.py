@@ -184,7 +184,19 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Rehoming runs whose worker stopped (its lease passed) are taken over by another one.
     "resume-rehoming": {"task": "continuite.protocol.tasks.resume_rehoming", "schedule": 60},
+    # Silence outcomes at the deadline and the digests of case workers and managers.
+    "cases-daily-sweep": {
+        "task": "continuite.cases.sweep_tasks.cases_daily_sweep",
+        "schedule": 24 * 3600,
+    },
+    # Cases whose clock is stopped: their provisional deadline follows the days.
+    "refresh-waiting-deadlines": {
+        "task": "continuite.cases.tasks.refresh_waiting_deadlines",
+        "schedule": 24 * 3600,
+    },
 }
+# Task modules not named tasks.py (autodiscovery reads only those).
+CELERY_IMPORTS = ["continuite.cases.sweep_tasks", "continuite.cases.importer"]
 # How long a worker holds a rehoming run between two batches before another may take it over.
 REHOMING_LEASE_SECONDS = env_int("REHOMING_LEASE_SECONDS", 60)
 # Appointments per transaction of a rehoming run, and an optional pause between two batches

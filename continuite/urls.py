@@ -7,6 +7,8 @@ urlpatterns = [
     path("compte/", include("continuite.accounts.urls")),
     path("", include("continuite.appointments.urls")),
     path("", include("continuite.protocol.urls")),
+    path("", include("continuite.cases.urls")),
+    path("pilotage/dossiers/", include("continuite.cases.steering_urls")),
     path("pilotage/", include("continuite.dashboard.urls")),
     path("notifications/", include("continuite.notifications.urls")),
     path("langue/", set_language, name="set_language"),
