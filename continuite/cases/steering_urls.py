@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_steering
+from . import views_steering, views_suspensions
 
 app_name = "cases_steering"
 
@@ -16,4 +16,5 @@ urlpatterns = [
         views_steering.forecast_transfer,
         name="forecast_transfer",
     ),
+    path("suspensions/", views_suspensions.suspensions, name="suspensions"),
 ]

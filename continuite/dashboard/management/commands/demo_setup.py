@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from continuite.accounts.models import Role, User
 from continuite.appointments.demo import demo_appointments_setup
+from continuite.cases.demo import demo_cases
 from continuite.core.models import Commune
 from continuite.core.services import territory_load
 from continuite.dashboard.models import OpenRateSnapshot
@@ -93,6 +94,7 @@ class Command(BaseCommand):
         agents = self._agents()
         self.stdout.write(demo_self_assessments())
         self.stdout.write(demo_closures())
+        self.stdout.write(demo_cases())
         self._print_agents(agents)
 
     @transaction.atomic
