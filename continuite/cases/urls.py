@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_import, views_lists
+from . import views, views_import, views_lists, views_procedures
 
 app_name = "cases"
 
@@ -30,4 +30,14 @@ urlpatterns = [
     path(NETWORK, views_lists.network_cases, name="network_cases"),
     path(f"{NETWORK}import/", views_import.import_upload, name="import"),
     path(f"{NETWORK}import/<int:import_id>/", views_import.import_job, name="import_job"),
+    path(
+        "espace-agent/reseaux/<slug:slug>/demarches/",
+        views_procedures.procedures,
+        name="procedures",
+    ),
+    path(
+        "espace-agent/reseaux/<slug:slug>/demarches/<int:procedure_id>/",
+        views_procedures.procedure,
+        name="procedure",
+    ),
 ]

@@ -1,0 +1,95 @@
+"""A network's procedure types, for its national managers."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from dsfr.forms import DsfrBaseForm
+
+from continuite.core.forms import add_errors
+from continuite.service_points.models import Network
+
+from .models import DeadlineUnit, ProcedureType, SilenceRule, StopRule
+from .procedures import procedure_type_create, procedure_type_update, procedures_manageable_by
+
+
+class ProcedureTypeForm(DsfrBaseForm):
+    label = forms.CharField(label=gettext_lazy("Procedure"), max_length=200)
+    deadline_amount = forms.IntegerField(label=gettext_lazy("Legal deadline"))
+    deadline_unit = forms.ChoiceField(
+        label=gettext_lazy("Counted in"), choices=DeadlineUnit.choices
+    )
+    silence_rule = forms.ChoiceField(
+        label=gettext_lazy("At the deadline"), choices=SilenceRule.choices
+    )
+    stop_rule = forms.ChoiceField(
+        label=gettext_lazy("When documents are requested"), choices=StopRule.choices
+    )
+    warn_days = forms.IntegerField(
+        label=gettext_lazy("Warn this many days before the deadline"), initial=7
+    )
+    expected_minutes = forms.IntegerField(
+        label=gettext_lazy("Expected work per case (minutes)"), initial=60
+    )
+    is_active = forms.BooleanField(
+        label=gettext_lazy("Offered for new cases"), required=False, initial=True
+    )
+
+
+def _network(user, slug) -> Network:
+    network = get_object_or_404(Network, slug=slug)
+    if not procedures_manageable_by(user, network):
+        raise PermissionDenied(_("Only the network's national managers set its procedures."))
+    return network
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def procedures(request, slug: str):
+    network = _network(request.user, slug)
+    form = ProcedureTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            procedure_type_create(network=network, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The procedure is recorded."))
+            return redirect("cases:procedures", slug=network.slug)
+    return render(
+        request,
+        "cases/procedures.html",
+        {
+            "network": network,
+            "form": form,
+            "procedures": ProcedureType.objects.filter(network=network).order_by("label"),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def procedure(request, slug: str, procedure_id: int):
+    network = _network(request.user, slug)
+    current = get_object_or_404(ProcedureType, pk=procedure_id, network=network)
+    initial = {name: getattr(current, name) for name in ProcedureTypeForm.base_fields}
+    form = ProcedureTypeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            procedure_type_update(procedure=current, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The procedure is recorded."))
+            return redirect("cases:procedures", slug=network.slug)
+    return render(
+        request,
+        "cases/procedure.html",
+        {"network": network, "form": form, "procedure": current},
+        status=400 if form.is_bound and form.errors else 200,
+    )
