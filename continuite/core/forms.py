@@ -1,6 +1,11 @@
 """Form helpers shared by every app."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
+
+# django-dsfr marks optional fields with this text and its own catalog has no French for it:
+# ours gives it (« (facultatif) »).
+gettext_noop("(Optional)")
 
 
 def add_errors(form, error: ValidationError) -> None:
