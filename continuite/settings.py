@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "continuite.appointments",
     "continuite.protocol",
     "continuite.cases",
+    "continuite.outreach",
     "continuite.dashboard",
 ]
 
@@ -192,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
     # Cases whose clock is stopped: their provisional deadline follows the days.
     "refresh-waiting-deadlines": {
         "task": "continuite.cases.tasks.refresh_waiting_deadlines",
+        "schedule": 24 * 3600,
+    },
+    # Registers of vulnerable people: records past their retention period are emptied.
+    "outreach-purge-due": {
+        "task": "continuite.outreach.tasks.purge_due_records",
         "schedule": 24 * 3600,
     },
 }

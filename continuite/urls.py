@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("continuite.appointments.urls")),
     path("", include("continuite.protocol.urls")),
     path("", include("continuite.cases.urls")),
+    path("", include("continuite.outreach.urls")),
     path("pilotage/dossiers/", include("continuite.cases.steering_urls")),
     path("pilotage/", include("continuite.dashboard.urls")),
     path("notifications/", include("continuite.notifications.urls")),

@@ -1,0 +1,188 @@
+"""Forms of the register's pages: search, registration, reason for consulting, actions.
+
+The forms parse what is typed; the rules (age criteria, consent, duplicates, phones) are the
+services' and come back as their messages.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from continuite.appointments.phones import display_phone
+from continuite.core.models import Commune
+from continuite.core.text import parse_postcode
+
+from .models import Criterion, ReadReason, Register, RegisteredPerson
+from .services import Contact
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _date(label, required=True, help_text=""):
+    return forms.DateField(label=label, required=required, widget=DATE_INPUT, help_text=help_text)
+
+
+class SearchForm(DsfrBaseForm):
+    """The register's filters (GET): every field optional."""
+
+    q = forms.CharField(label=_("Last or first name"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *RegisteredPerson.Status.choices]
+
+
+class RegistrationForm(DsfrBaseForm):
+    """A person's registration, with one contact person."""
+
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    date_of_birth = _date(_("Date of birth"))
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=10)
+    commune_name = forms.CharField(
+        label=_("Commune"),
+        max_length=100,
+        required=False,
+        help_text=_("Needed only when several communes share the postcode."),
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=40)
+    other_phone = forms.CharField(label=_("Other phone"), max_length=40, required=False)
+    criterion = forms.ChoiceField(
+        label=_("Criterion of registration"), choices=Criterion.choices, widget=forms.RadioSelect
+    )
+    home_care_service = forms.CharField(
+        label=_("Home-care service"), max_length=200, required=False
+    )
+    preferred_call_times = forms.CharField(
+        label=_("Preferred call times"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: mornings, not between 12:00 and 14:00."),
+    )
+    language = forms.CharField(label=_("Language"), max_length=40, initial="français")
+    hearing_difficulty = forms.BooleanField(label=_("Hearing difficulties"), required=False)
+    registered_by = forms.ChoiceField(
+        label=_("Registration requested by"),
+        choices=RegisteredPerson.RegisteredBy.choices,
+        widget=forms.RadioSelect,
+    )
+    requester_name = forms.CharField(
+        label=_("Requester's name"),
+        max_length=200,
+        required=False,
+        help_text=_("For a third party's written request only."),
+    )
+    requester_relation = forms.CharField(
+        label=_("Requester's relation to the person"), max_length=100, required=False
+    )
+    request_received_on = _date(_("Request received on"), required=False)
+    consent_on = _date(_("Consent given on"))
+    consent_form = forms.ChoiceField(
+        label=_("Form of consent"), choices=RegisteredPerson.ConsentForm.choices
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=200, required=False)
+    contact_relation = forms.CharField(
+        label=_("Contact person's relation"), max_length=100, required=False
+    )
+    contact_phone = forms.CharField(
+        label=_("Contact person's phone"), max_length=40, required=False
+    )
+
+    @classmethod
+    def initial_for(cls, person: RegisteredPerson) -> dict:
+        """What an update form shows: the record as it is, with its first contact person."""
+        initial = {name: getattr(person, name) for name in cls.base_fields if hasattr(person, name)}
+        initial["commune_name"] = person.commune.name
+        initial["phone"] = display_phone(person.phone) if person.phone else ""
+        initial["other_phone"] = display_phone(person.other_phone) if person.other_phone else ""
+        contact = person.contacts.first()
+        if contact is not None:
+            initial.update(
+                contact_name=contact.name,
+                contact_relation=contact.relation,
+                contact_phone=display_phone(contact.phone),
+            )
+        return initial
+
+    def __init__(self, *args, register: Register, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register = register
+        if register.commune_id and not self.is_bound:
+            postcode = register.commune.postcodes.order_by("code").first()
+            self.initial.setdefault("postcode", postcode.code if postcode else "")
+            self.initial.setdefault("commune_name", register.commune.name)
+
+    def clean(self):
+        cleaned = super().clean()
+        text = cleaned.get("postcode")
+        if text is None:
+            return cleaned
+        postcode = parse_postcode(text)
+        if postcode is None:
+            self.add_error("postcode", _("A postcode has five digits."))
+            return cleaned
+        communes = Commune.objects.with_postcode(postcode)
+        if cleaned.get("commune_name"):
+            communes = communes.matching_name(cleaned["commune_name"])
+        found = list(communes[:10])
+        if len(found) > 1 and self.register.commune_id in [c.pk for c in found]:
+            found = [c for c in found if c.pk == self.register.commune_id]
+        if not found:
+            self.add_error("commune_name", _("No commune of that name has this postcode."))
+        elif len(found) > 1:
+            self.add_error("commune_name", _("Several communes have this postcode: type its name."))
+        else:
+            cleaned["commune"] = found[0]
+        cleaned["postcode"] = postcode
+        return cleaned
+
+    def service_values(self) -> dict:
+        """The keyword arguments of person_register."""
+        data = dict(self.cleaned_data)
+        contact = Contact(
+            name=data.pop("contact_name"),
+            relation=data.pop("contact_relation"),
+            phone=data.pop("contact_phone"),
+        )
+        data.pop("commune_name")
+        return {**data, "contacts": [contact]}
+
+
+class ReadForm(DsfrBaseForm):
+    """Why the agent opens the record: asked before anything is shown, and logged."""
+
+    reason = forms.ChoiceField(
+        label=_("Why do you consult this record?"),
+        choices=[("", _("Choose a reason")), *ReadReason.choices],
+    )
+    note = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=200,
+        help_text=_("For example the campaign or who reported."),
+    )
+
+
+class AcknowledgeForm(DsfrBaseForm):
+    acknowledged_on = _date(_("Acknowledged on"))
+
+
+class EndForm(DsfrBaseForm):
+    """End a registration: withdrawal, death or move, with its date."""
+
+    status = forms.ChoiceField(
+        label=_("What happened"),
+        choices=[
+            (RegisteredPerson.Status.WITHDRAWN, _("The person withdraws from the register")),
+            (RegisteredPerson.Status.DECEASED, _("The person died")),
+            (RegisteredPerson.Status.MOVED, _("The person moved away")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    on = _date(_("On"))
+
+
+class ShareForm(DsfrBaseForm):
+    other = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,498 @@
+"""Writes on the register of vulnerable people: registration, acknowledgment, changes, end of
+registration, purge, reads (audited) and the shared call plans of people found twice.
+
+Each service checks everything before writing, runs in one transaction and writes an audit
+record; a refusal is a ValidationError whose messages name the field, and nothing is saved.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from continuite.accounts.audit import audit_record
+from continuite.appointments.phones import normalize_phone
+from continuite.core.models import Commune
+
+from .models import (
+    MINIMUM_AGE,
+    READ_ACTION,
+    CallPlan,
+    ContactPerson,
+    Criterion,
+    ReadReason,
+    Register,
+    RegisteredPerson,
+    age_on,
+    match_key,
+)
+
+# The fields a registration or an update may set (besides contacts).
+PERSON_FIELDS = (
+    "last_name",
+    "first_name",
+    "date_of_birth",
+    "address",
+    "postcode",
+    "commune",
+    "phone",
+    "other_phone",
+    "home_care_service",
+    "criterion",
+    "preferred_call_times",
+    "language",
+    "hearing_difficulty",
+    "registered_by",
+    "requester_name",
+    "requester_relation",
+    "request_received_on",
+    "consent_on",
+    "consent_form",
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact person as typed: name, relation, phone."""
+
+    name: str
+    relation: str = ""
+    phone: str = ""
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _phone(errors: dict, field: str, text: str, departement_code: str, *, required=False) -> str:
+    text = (text or "").strip()
+    if not text:
+        if required:
+            errors.setdefault(field, []).append(_("Give a phone number."))
+        return ""
+    number = normalize_phone(text, departement_code=departement_code)
+    if number is None:
+        errors.setdefault(field, []).append(
+            _("%(text)s is not a phone number we can call.") % {"text": text}
+        )
+        return ""
+    return number
+
+
+def _cleaned(register: Register, values: dict, contacts: list[Contact], today: date):
+    """The person's fields checked and normalised, and the contacts; every error at once."""
+    errors: dict[str, list[str]] = {}
+    data = {name: values.get(name) for name in PERSON_FIELDS}
+    for name in (
+        "last_name",
+        "first_name",
+        "address",
+        "postcode",
+        "home_care_service",
+        "preferred_call_times",
+        "language",
+        "requester_name",
+        "requester_relation",
+    ):
+        data[name] = " ".join((data[name] or "").split())
+        limit = RegisteredPerson._meta.get_field(name).max_length
+        if len(data[name]) > limit:
+            errors.setdefault(name, []).append(
+                _("This is too long (%(limit)s characters at most).") % {"limit": limit}
+            )
+    data["language"] = data["language"] or "français"
+    data["hearing_difficulty"] = bool(data["hearing_difficulty"])
+    if not data["last_name"]:
+        errors.setdefault("last_name", []).append(_("Give the person's last name."))
+    if not data["first_name"]:
+        errors.setdefault("first_name", []).append(_("Give the person's first name."))
+    if not isinstance(data["commune"], Commune):
+        errors.setdefault("commune", []).append(_("Give the commune where the person lives."))
+    elif register.commune_id and data["commune"].pk != register.commune_id:
+        errors.setdefault("commune", []).append(
+            _("This register is %(commune)s's: it holds the people living there.")
+            % {"commune": register.commune.name}
+        )
+    born = data["date_of_birth"]
+    criterion = data["criterion"]
+    if born is None:
+        errors.setdefault("date_of_birth", []).append(_("Give the date of birth."))
+    elif born > today:
+        errors.setdefault("date_of_birth", []).append(
+            _("The date of birth cannot be in the future.")
+        )
+    if criterion not in Criterion.values:
+        errors.setdefault("criterion", []).append(
+            _(
+                "Choose why the person may be registered: 65 or over, 60 or over and unfit for work, or disabled adult."
+            )
+        )
+    elif born is not None and born <= today and age_on(born, today) < MINIMUM_AGE[criterion]:
+        errors.setdefault("criterion", []).append(
+            _("The person is %(age)s: this criterion requires %(minimum)s or over.")
+            % {"age": age_on(born, today), "minimum": MINIMUM_AGE[criterion]}
+        )
+    departement = register.departement_code
+    if isinstance(data["commune"], Commune):
+        departement = data["commune"].departement_id
+    data["phone"] = _phone(errors, "phone", data["phone"], departement, required=True)
+    data["other_phone"] = _phone(errors, "other_phone", data["other_phone"], departement)
+    by = data["registered_by"]
+    if by not in RegisteredPerson.RegisteredBy.values:
+        errors.setdefault("registered_by", []).append(_("Say who asked for the registration."))
+    if by == RegisteredPerson.RegisteredBy.THIRD_PARTY:
+        if not data["requester_name"]:
+            errors.setdefault("requester_name", []).append(
+                _("A third party's request needs the requester's name.")
+            )
+        received = data["request_received_on"]
+        if received is None:
+            errors.setdefault("request_received_on", []).append(
+                _("Give the day the written request was received.")
+            )
+        elif received > today:
+            errors.setdefault("request_received_on", []).append(
+                _("The request cannot be received in the future.")
+            )
+    else:
+        data["requester_name"] = data["requester_relation"] = ""
+        data["request_received_on"] = None
+    consent_on, form = data["consent_on"], data["consent_form"]
+    if consent_on is None or not form:
+        errors.setdefault("consent_on", []).append(
+            _("Record the person's consent: its date and its form.")
+        )
+    elif form not in RegisteredPerson.ConsentForm.values:
+        errors.setdefault("consent_form", []).append(_("Choose how the consent was given."))
+    elif consent_on > today:
+        errors.setdefault("consent_on", []).append(_("Consent cannot be given in the future."))
+    elif (
+        form == RegisteredPerson.ConsentForm.THIRD_PARTY_REQUEST
+        and by != RegisteredPerson.RegisteredBy.THIRD_PARTY
+    ):
+        errors.setdefault("consent_form", []).append(
+            _("Consent through a third party's request needs a third party's request.")
+        )
+    cleaned_contacts = []
+    for contact in contacts:
+        name = " ".join((contact.name or "").split())
+        if not name and not (contact.phone or "").strip():
+            continue  # an empty line of the form
+        if not name:
+            errors.setdefault("contact_name", []).append(_("Give the contact person's name."))
+        number = _phone(errors, "contact_phone", contact.phone, departement, required=True)
+        cleaned_contacts.append(
+            Contact(
+                name=name[:200],
+                relation=" ".join((contact.relation or "").split())[:100],
+                phone=number,
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return data, cleaned_contacts
+
+
+def _duplicate_error(register: Register) -> ValidationError:
+    return ValidationError(
+        {
+            "last_name": _(
+                "This person is already registered in %(register)s (same name and date of birth)."
+            )
+            % {"register": register.name}
+        }
+    )
+
+
+@transaction.atomic
+def person_register(
+    *, register: Register, actor, contacts: list[Contact] = (), **values
+) -> RegisteredPerson:
+    """Enter a person in a register, with their consent and contact persons."""
+    today = _today()
+    data, cleaned_contacts = _cleaned(register, values, list(contacts), today)
+    key = match_key(data["last_name"], data["first_name"], data["date_of_birth"])
+    if register.people.active().filter(match_key=key).exists():
+        raise _duplicate_error(register)
+    try:
+        with transaction.atomic():
+            person = RegisteredPerson.objects.create(
+                register=register, match_key=key, status_on=today, **data
+            )
+    except IntegrityError as error:  # the same person registered at the same moment
+        raise _duplicate_error(register) from error
+    ContactPerson.objects.bulk_create(
+        ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
+        for c in cleaned_contacts
+    )
+    audit_record(
+        actor=actor,
+        action="outreach.person.register",
+        target=person,
+        register=register.pk,
+        registered_by=person.registered_by,
+    )
+    return person
+
+
+def _check_active(person: RegisteredPerson) -> None:
+    if not person.is_active:
+        raise ValidationError(
+            _("This registration has ended (%(status)s): nothing more can be recorded.")
+            % {"status": person.get_status_display().lower()}
+        )
+
+
+def _locked(person: RegisteredPerson) -> RegisteredPerson:
+    list(RegisteredPerson.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+    person.refresh_from_db()
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, person: RegisteredPerson, actor, contacts: list[Contact] | None = None, **changes
+) -> RegisteredPerson:
+    """Change what is known of a registered person (contacts replaced when given)."""
+    person = _locked(person)
+    _check_active(person)
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    values = {name: getattr(person, name) for name in PERSON_FIELDS} | changes
+    current = [Contact(c.name, c.relation, c.phone) for c in person.contacts.all()]
+    data, cleaned_contacts = _cleaned(
+        person.register, values, current if contacts is None else list(contacts), _today()
+    )
+    key = match_key(data["last_name"], data["first_name"], data["date_of_birth"])
+    if person.register.people.active().filter(match_key=key).exclude(pk=person.pk).exists():
+        raise _duplicate_error(person.register)
+    changed = sorted(name for name in PERSON_FIELDS if getattr(person, name) != data[name])
+    for name, value in data.items():
+        setattr(person, name, value)
+    person.match_key = key
+    person.save()
+    if contacts is not None:
+        person.contacts.all().delete()
+        ContactPerson.objects.bulk_create(
+            ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
+            for c in cleaned_contacts
+        )
+        changed.append("contacts")
+    audit_record(actor=actor, action="outreach.person.update", target=person, fields=changed)
+    return person
+
+
+@transaction.atomic
+def person_acknowledge(
+    *, person: RegisteredPerson, acknowledged_on: date, actor
+) -> RegisteredPerson:
+    """Record that the third party's written request was acknowledged."""
+    person = _locked(person)
+    _check_active(person)
+    if person.registered_by != RegisteredPerson.RegisteredBy.THIRD_PARTY:
+        raise ValidationError(_("Only a third party's request is acknowledged."))
+    if person.acknowledged_on is not None:
+        raise ValidationError(_("This request is already acknowledged."))
+    if acknowledged_on is None or acknowledged_on > _today():
+        raise ValidationError(
+            {"acknowledged_on": _("Give the day of the acknowledgment, today at the latest.")}
+        )
+    if acknowledged_on < person.request_received_on:
+        raise ValidationError(
+            {"acknowledged_on": _("The acknowledgment cannot precede the request.")}
+        )
+    person.acknowledged_on = acknowledged_on
+    person.save(update_fields=["acknowledged_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="outreach.person.acknowledge",
+        target=person,
+        on=acknowledged_on.isoformat(),
+        late=acknowledged_on > person.acknowledgment_due_on,
+    )
+    return person
+
+
+@transaction.atomic
+def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> RegisteredPerson:
+    """End a registration (withdrawal, death, move): no more calls, and the purge date is set."""
+    person = _locked(person)
+    _check_active(person)
+    if status not in (
+        RegisteredPerson.Status.WITHDRAWN,
+        RegisteredPerson.Status.DECEASED,
+        RegisteredPerson.Status.MOVED,
+    ):
+        raise ValidationError({"status": _("Choose withdrawal, death or move.")})
+    if on is None or on > _today():
+        raise ValidationError({"on": _("Give the date, today at the latest.")})
+    if on < person.consent_on:
+        raise ValidationError({"on": _("This date precedes the registration.")})
+    person.status = status
+    person.status_on = on
+    person.purge_after = person.purge_date_for(status, on)
+    person.save(update_fields=["status", "status_on", "purge_after", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"outreach.person.{status}",
+        target=person,
+        on=on.isoformat(),
+        purge_after=person.purge_after.isoformat(),
+    )
+    return person
+
+
+def person_withdraw(*, person: RegisteredPerson, on: date, actor) -> RegisteredPerson:
+    """The person (or their representative) asks to leave the register."""
+    return person_end(person=person, status=RegisteredPerson.Status.WITHDRAWN, on=on, actor=actor)
+
+
+def person_record_death(*, person: RegisteredPerson, on: date, actor) -> RegisteredPerson:
+    return person_end(person=person, status=RegisteredPerson.Status.DECEASED, on=on, actor=actor)
+
+
+def person_record_move(*, person: RegisteredPerson, on: date, actor) -> RegisteredPerson:
+    return person_end(person=person, status=RegisteredPerson.Status.MOVED, on=on, actor=actor)
+
+
+# What a purge empties: everything that identifies or locates the person.
+_EMPTIED = {
+    "last_name": "",
+    "first_name": "",
+    "date_of_birth": None,
+    "address": "",
+    "postcode": "",
+    "phone": "",
+    "other_phone": "",
+    "home_care_service": "",
+    "preferred_call_times": "",
+    "requester_name": "",
+    "requester_relation": "",
+    "match_key": "",
+    "call_plan": None,
+}
+
+
+PURGE_BATCH = 2000
+
+
+def purge_due(*, today: date | None = None) -> int:
+    """Empty the records whose retention period is over; returns how many.
+
+    What stays is not identifying: the register, the commune, the criterion, the status and its
+    date, so that counts (registered, withdrawn, reached) stay whole. Safe to run twice; one
+    transaction per batch, each logged per register with its counts.
+    """
+    today = today or _today()
+    total = 0
+    while done := _purge_batch(today):
+        total += done
+    return total
+
+
+@transaction.atomic
+def _purge_batch(today: date) -> int:
+    due = (
+        RegisteredPerson.objects.purge_due(today).order_by("pk").select_for_update(skip_locked=True)
+    )
+    ids = list(due.values_list("pk", flat=True)[:PURGE_BATCH])
+    if not ids:
+        return 0
+    ContactPerson.objects.filter(person_id__in=ids).delete()
+    plans = set(
+        RegisteredPerson.objects.filter(pk__in=ids, call_plan__isnull=False).values_list(
+            "call_plan_id", flat=True
+        )
+    )
+    RegisteredPerson.objects.filter(pk__in=ids).update(
+        purged_on=today, updated_at=timezone.now(), **_EMPTIED
+    )
+    # A plan left with a single record shares nothing any more.
+    lonely = (
+        CallPlan.objects.filter(pk__in=plans)
+        .annotate(n=Count("people"))
+        .filter(n__lt=2)
+        .values("pk")
+    )
+    RegisteredPerson.objects.filter(call_plan__in=lonely).update(call_plan=None)
+    CallPlan.objects.filter(pk__in=plans, people__isnull=True).delete()
+    per_register: dict[int, dict[str, int]] = {}
+    for register_id, status in RegisteredPerson.objects.filter(pk__in=ids).values_list(
+        "register_id", "status"
+    ):
+        counts = per_register.setdefault(register_id, {})
+        counts[status] = counts.get(status, 0) + 1
+    for register_id, counts in per_register.items():
+        audit_record(actor=None, action="outreach.purge", target=Register(pk=register_id), **counts)
+    return len(ids)
+
+
+@transaction.atomic
+def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "") -> None:
+    """Log that an agent opened a person's record, and why (every read is audited)."""
+    if reason not in ReadReason.values:
+        raise ValidationError({"reason": _("Say why you consult this record.")})
+    audit_record(
+        actor=actor,
+        action=READ_ACTION,
+        target=person,
+        reason=reason,
+        note=" ".join(note.split())[:200],
+        register=person.register_id,
+    )
+
+
+def matches_for(person: RegisteredPerson):
+    """The same person in other registers: same folded names and date of birth, or same phone
+    and date of birth (active records only)."""
+    if person.date_of_birth is None or not person.is_active:
+        return RegisteredPerson.objects.none()
+    phones = [number for number in (person.phone, person.other_phone) if number]
+    same = Q(match_key=person.match_key)
+    if phones:
+        same |= Q(phone__in=phones) | Q(other_phone__in=phones)
+    return (
+        RegisteredPerson.objects.active()
+        .filter(date_of_birth=person.date_of_birth)
+        .filter(same)
+        .exclude(register_id=person.register_id)
+        .select_related("register")
+        .order_by("register__name", "pk")
+    )
+
+
+@transaction.atomic
+def share_call_plan(*, first: RegisteredPerson, second: RegisteredPerson, actor) -> CallPlan:
+    """Give two records of the same person (in two registers) one call plan; plans merge."""
+    locked = list(
+        RegisteredPerson.objects.select_for_update()
+        .filter(pk__in=[first.pk, second.pk])
+        .order_by("pk")
+    )
+    if len(locked) != 2:
+        raise ValidationError(_("Choose two different records."))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    if not first.is_active or not second.is_active:
+        raise ValidationError(_("Only active registrations share a call plan."))
+    if not matches_for(first).filter(pk=second.pk).exists():
+        raise ValidationError(
+            _("These records are not the same person (name, date of birth or phone differ).")
+        )
+    if first.call_plan_id and first.call_plan_id == second.call_plan_id:
+        return first.call_plan
+    plan = first.call_plan or second.call_plan or CallPlan.objects.create()
+    others = {first.call_plan_id, second.call_plan_id} - {plan.pk, None}
+    RegisteredPerson.objects.filter(
+        Q(pk__in=[first.pk, second.pk]) | Q(call_plan_id__in=others)
+    ).update(call_plan=plan)
+    CallPlan.objects.filter(pk__in=others).delete()
+    first.call_plan = second.call_plan = plan
+    for person in (first, second):
+        audit_record(actor=actor, action="outreach.call_plan.share", target=person, plan=plan.pk)
+    return plan

@@ -1,0 +1,284 @@
+"""Agents' pages of the register: the registers in scope, a register, the registration form,
+a person's record (shown only once the agent says why, and logged), and its actions."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from continuite.accounts.audit import audit_record
+from continuite.appointments.phones import display_phone
+from continuite.core.forms import add_errors
+
+from . import services
+from .access import access_person_by_id, access_register_by_id
+from .forms import AcknowledgeForm, EndForm, ReadForm, RegistrationForm, SearchForm, ShareForm
+from .models import ReadReason, Register, RegisteredPerson
+
+PEOPLE_PER_PAGE = 50
+
+
+@login_required
+@require_http_methods(["GET"])
+def registers(request):
+    """The registers of vulnerable people the agent's roles reach."""
+    rows = (
+        Register.objects.visible_to(request.user)
+        .select_related("commune", "network", "departement")
+        .annotate(
+            active=Count("people", filter=Q(people__status=RegisteredPerson.Status.ACTIVE)),
+            pending=Count(
+                "people",
+                filter=Q(
+                    people__status=RegisteredPerson.Status.ACTIVE,
+                    people__registered_by=RegisteredPerson.RegisteredBy.THIRD_PARTY,
+                    people__acknowledged_on__isnull=True,
+                ),
+            ),
+        )
+    )
+    return render(request, "outreach/registers.html", {"registers": rows})
+
+
+@login_required
+@require_http_methods(["GET"])
+def register_detail(request, register_id: int):
+    """A register: its people (search by name, filter by status) and the acknowledgments due."""
+    register = access_register_by_id(request.user, register_id)
+    today = timezone.localdate()
+    form = SearchForm(request.GET or None)
+    people = register.people.not_purged()
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if data.get("q"):
+        people = people.search(data["q"])
+    if data.get("status"):
+        people = people.filter(status=data["status"])
+    page = Paginator(people.select_related("commune"), PEOPLE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for person in page.object_list:
+        person.age_today = person.age(today)
+    # The list shows names and ages: who looked, and for what, is logged too.
+    audit_record(
+        actor=request.user,
+        action="outreach.register.read",
+        target=register,
+        search=data.get("q", ""),
+        page=page.number,
+    )
+    pending = list(register.people.acknowledgments_pending()[:100])
+    for person in pending:
+        person.overdue = person.acknowledgment_overdue(today)
+    counts = dict(
+        register.people.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "outreach/register.html",
+        {
+            "register": register,
+            "form": form,
+            "page": page,
+            "pending": pending,
+            "counts": [
+                (label, counts.get(value, 0)) for value, label in RegisteredPerson.Status.choices
+            ],
+            "purged": register.people.filter(purged_on__isnull=False).count(),
+            "params": query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request, register_id: int):
+    """Register a person (themselves, or at a third party's written request)."""
+    register = access_register_by_id(request.user, register_id)
+    form = RegistrationForm(request.POST or None, register=register)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                person = services.person_register(
+                    register=register, actor=request.user, **form.service_values()
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is registered.") % {"name": str(person)},
+                )
+                return redirect("outreach:register", register_id=register.pk)
+        status = 400
+    return render(
+        request, "outreach/person_form.html", {"register": register, "form": form}, status=status
+    )
+
+
+def _record_url(person: RegisteredPerson, reason: str) -> str:
+    """The record again, read for the same reason (without one, the reason is asked again)."""
+    url = reverse("outreach:person", args=[person.register_id, person.pk])
+    return f"{url}?{urlencode({'reason': reason})}" if reason in ReadReason.values else url
+
+
+@login_required
+@require_http_methods(["GET"])
+def person_detail(request, register_id: int, person_id: int):
+    """A person's record: asks why first; the read is logged (who, when, why) before showing."""
+    person = access_person_by_id(request.user, register_id, person_id)
+    form = ReadForm(request.GET or None)
+    if not (form.is_bound and form.is_valid()):
+        return render(
+            request,
+            "outreach/person_reason.html",
+            {"person": person, "register": person.register, "form": form},
+            status=400 if form.is_bound else 200,
+        )
+    reason = form.cleaned_data["reason"]
+    services.person_read(
+        person=person, actor=request.user, reason=reason, note=form.cleaned_data["note"]
+    )
+    today = timezone.localdate()
+    person.age_today = person.age(today)
+    matches = list(services.matches_for(person))
+    return render(
+        request,
+        "outreach/person.html",
+        {
+            "person": person,
+            "register": person.register,
+            "reason": reason,
+            "reason_label": ReadReason(reason).label,
+            "phones": [display_phone(p) for p in (person.phone, person.other_phone) if p],
+            "contacts": [
+                (c, display_phone(c.phone) if c.phone else "") for c in person.contacts.all()
+            ],
+            "overdue": person.acknowledgment_overdue(today),
+            "matches": matches,
+            "acknowledge_form": AcknowledgeForm(initial={"acknowledged_on": today}),
+            "end_form": EndForm(initial={"on": today}),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, register_id: int, person_id: int):
+    """Change a record; showing it is a read, so the reason is carried and logged."""
+    person = access_person_by_id(request.user, register_id, person_id)
+    reason = request.GET.get("reason") or request.POST.get("reason", "")
+    if reason not in ReadReason.values:
+        return redirect(_record_url(person, ""))
+    if not person.is_active:
+        messages.error(request, _("This registration has ended: it can no longer be changed."))
+        return redirect(_record_url(person, reason))
+    form = RegistrationForm(
+        request.POST or None,
+        register=person.register,
+        initial=RegistrationForm.initial_for(person),
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = form.service_values()
+            # The form holds the first contact person; the others are kept as they are.
+            others = [
+                services.Contact(c.name, c.relation, c.phone) for c in person.contacts.all()[1:]
+            ]
+            values["contacts"] = values["contacts"] + others
+            try:
+                services.person_update(person=person, actor=request.user, **values)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("The record is updated."))
+                return redirect(_record_url(person, reason))
+        status = 400
+    else:
+        services.person_read(person=person, actor=request.user, reason=reason, note="edit")
+    return render(
+        request,
+        "outreach/person_form.html",
+        {"register": person.register, "form": form, "person": person, "reason": reason},
+        status=status,
+    )
+
+
+def _action(request, register_id: int, person_id: int, form_class, call, success: str):
+    """Run an action from the record, then show the record again (a new, logged read)."""
+    person = access_person_by_id(request.user, register_id, person_id)
+    reason = request.POST.get("reason", "")
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(person, form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(_record_url(person, reason))
+    errors = [str(e) for e in form.non_field_errors()] + [
+        str(e) for field in form for e in field.errors
+    ]
+    messages.error(request, _("Nothing was changed: %(errors)s") % {"errors": " ".join(errors)})
+    return redirect(_record_url(person, reason))
+
+
+@login_required
+@require_POST
+def person_acknowledge(request, register_id: int, person_id: int):
+    """Record the acknowledgment of a third party's request."""
+    return _action(
+        request,
+        register_id,
+        person_id,
+        AcknowledgeForm,
+        lambda person, data: services.person_acknowledge(person=person, actor=request.user, **data),
+        _("The acknowledgment is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def person_end(request, register_id: int, person_id: int):
+    """Withdrawal, death or move: calls stop and the purge date is set."""
+    return _action(
+        request,
+        register_id,
+        person_id,
+        EndForm,
+        lambda person, data: services.person_end(person=person, actor=request.user, **data),
+        _("The registration has ended. Its data will be purged by the register's rule."),
+    )
+
+
+@login_required
+@require_POST
+def person_share(request, register_id: int, person_id: int):
+    """Share one call plan with the same person's record in another register."""
+
+    def share(person, data):
+        other = services.matches_for(person).filter(pk=data["other"]).first()
+        if other is None:
+            raise ValidationError(_("This record is not a match of the person."))
+        services.share_call_plan(first=person, second=other, actor=request.user)
+
+    return _action(
+        request,
+        register_id,
+        person_id,
+        ShareForm,
+        share,
+        _("The two records now share one call plan."),
+    )
