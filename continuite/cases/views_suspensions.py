@@ -79,7 +79,7 @@ def suspensions(request):
         else:
             messages.success(
                 request,
-                _("The suspension « %(label)s » is recorded; the deadlines it covers are moving.")
+                _("The suspension “%(label)s” is recorded; the deadlines it covers are moving.")
                 % {"label": window.label},
             )
             return redirect("cases_steering:suspensions")

@@ -52,7 +52,7 @@ def test_a_case_worker_pauses_the_clock_and_sees_the_new_deadline(new_page, java
     rows.first.get_by_role("link", name="LOG-URGENT").click()
     page.wait_for_url(f"**/espace-agent/dossiers/{urgent.pk}/")
     expect(page.get_by_test_id("deadline-at")).to_have_text(before)
-    expect(page.get_by_test_id("deadline-explanation")).not_to_contain_text("clock stopped")
+    expect(page.get_by_test_id("deadline-explanation")).not_to_contain_text("délai suspendu")
 
     # Documents were requested four days ago and have not come back yet.
     requested = timezone.now() - timedelta(days=4)
@@ -64,7 +64,7 @@ def test_a_case_worker_pauses_the_clock_and_sees_the_new_deadline(new_page, java
     form.locator("button[type=submit]").click()
 
     page.wait_for_url(f"**/espace-agent/dossiers/{urgent.pk}/")
-    expect(page.locator(".fr-alert--success")).to_contain_text("The clock is paused.")
+    expect(page.locator(".fr-alert--success")).to_contain_text("Le délai est suspendu.")
     urgent.refresh_from_db()
     assert urgent.status == Case.Status.WAITING
     after = shown(urgent)
@@ -72,10 +72,10 @@ def test_a_case_worker_pauses_the_clock_and_sees_the_new_deadline(new_page, java
     expect(page.get_by_test_id("deadline-at")).to_have_text(after)
     explanation = page.get_by_test_id("deadline-explanation")
     expect(explanation).to_have_text(urgent.deadline_explanation)
-    expect(explanation).to_contain_text("clock stopped 4 days")
-    expect(explanation).to_contain_text("clock stopped since")
-    expect(page.get_by_test_id("case-status")).to_have_text("Waiting for the person")
-    expect(page.get_by_role("heading", name="Resume the clock")).to_be_visible()
+    expect(explanation).to_contain_text("délai suspendu 4 jours")
+    expect(explanation).to_contain_text("délai suspendu depuis")
+    expect(page.get_by_test_id("case-status")).to_have_text("En attente de la personne")
+    expect(page.get_by_role("heading", name="Faire reprendre le délai")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Avis d'imposition demandé")
     stop = ClockStop.objects.get(case=urgent)
     assert stop.created_by == agent and stop.ends_at is None

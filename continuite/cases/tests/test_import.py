@@ -71,14 +71,14 @@ def test_good_rows_are_loaded_and_bad_rows_are_reported_with_their_line(network,
     assert (job.rows, job.processed, job.created, job.updated, job.rejected) == (11, 11, 3, 0, 8)
     reasons = {error["line"]: error["reason"] for error in job.errors}
     assert sorted(reasons) == [3, 4, 5, 6, 9, 10, 11, 12]
-    assert "unknown procedure type “inconnue”" in reasons[3]
-    assert "in the future" in reasons[4]
-    assert "unknown service point “NOWHERE”" in reasons[5]
-    assert "unreadable date “31/02/2020”" in reasons[6]
-    assert "already appears on line 2" in reasons[9]
-    assert "no longer in use" in reasons[10]
-    assert "unknown status “waiting”" in reasons[11]
-    assert "unknown agent “nobody”" in reasons[12]
+    assert "type de démarche «\u00a0inconnue\u00a0» inconnu" in reasons[3]
+    assert "est dans le futur" in reasons[4]
+    assert "guichet «\u00a0NOWHERE\u00a0» inconnu" in reasons[5]
+    assert "date illisible «\u00a031/02/2020\u00a0»" in reasons[6]
+    assert "figure déjà à la ligne 2" in reasons[9]
+    assert "plus utilisé" in reasons[10]
+    assert "statut «\u00a0waiting\u00a0» inconnu" in reasons[11]
+    assert "agent «\u00a0nobody\u00a0» inconnu" in reasons[12]
     assert {e["reference"] for e in job.errors} >= {"FS-2", "FS-3", "FS-4"}
 
     cases = {case.reference: case for case in Case.objects.all()}
@@ -88,7 +88,7 @@ def test_good_rows_are_loaded_and_bad_rows_are_reported_with_their_line(network,
     # Read in the service point's own time zone, and given a deadline at once.
     local = cases["FS-6"].received_at.astimezone(point.time_zone)
     assert (local.day, local.month, local.hour, local.minute) == (20, 3, 14, 30)
-    assert cases["FS-1"].deadline_explanation.startswith("Received on 20")
+    assert cases["FS-1"].deadline_explanation.startswith("Reçu le 20")
     assert CaseEvent.objects.filter(case=cases["FS-1"], kind="received").exists()
 
 
@@ -116,7 +116,7 @@ def test_a_known_case_takes_the_status_and_case_worker_the_file_gives(network, s
     assert case.status == "accepted" and case.decided_at and case.assigned_to == agent
     # A decided case is never reopened: the row is refused, the case stays as it is.
     job = run(network, f"{HEADER}\nFS-1,logement,FS-69-001,2020-03-20,in_progress,\n")
-    assert job.rejected == 1 and "cannot be reopened" in job.errors[0]["reason"]
+    assert job.rejected == 1 and "ne peut pas être rouvert" in job.errors[0]["reason"]
     assert Case.objects.get(reference="FS-1").status == "accepted"
 
 
@@ -193,7 +193,7 @@ def test_a_network_manager_imports_a_file_and_reads_the_report(
     report = client.get(response["Location"]).content.decode()
     assert 'data-testid="import-created">3<' in report
     assert 'data-testid="import-rejected">8<' in report
-    assert "<td>5</td>" in report and "unknown service point “NOWHERE”" in report
+    assert "<td>5</td>" in report and "guichet «\u00a0NOWHERE\u00a0» inconnu" in report
     assert 'hx-trigger="every 2s"' not in report
 
 
@@ -204,7 +204,7 @@ def test_the_job_page_is_polled_by_htmx_while_the_import_runs(client, network, s
     )
     url = reverse("cases:import_job", args=[network.slug, job.pk])
     page = client.get(url).content.decode()
-    assert 'value="40"' in page and "4 of 10 rows read" in page
+    assert 'value="40"' in page and "4 lignes lues sur 10" in page
     assert f'href="{url}"' in page  # the refresh link, without JavaScript
     partial = client.get(url, headers={"HX-Request": "true"})
     assert partial.status_code == 200
@@ -279,7 +279,7 @@ def test_the_command_writes_nothing_without_wet_run_and_is_idempotent(network, s
     out, err = StringIO(), StringIO()
     call_command("import_cases", "france-services", str(path), stdout=out, stderr=err)
     assert "dry run" in out.getvalue() and "3 created" in out.getvalue()
-    assert "line 3: unknown procedure type" in err.getvalue()
+    assert "line 3: type de démarche" in err.getvalue()
     assert not Case.objects.exists() and not CaseImport.objects.exists()
 
     out = StringIO()

@@ -87,7 +87,7 @@ def test_a_case_worker_sees_only_the_cases_of_their_service_point_most_at_risk_f
     assert order == sorted(order)
     assert 'data-risk="overdue"' in html and 'data-risk="at_risk"' in html
     assert 'data-risk="on_time"' in html
-    assert "10 days late" in html
+    assert "10 jours de retard" in html
     assert "Aide au logement" in html
 
 
@@ -151,11 +151,11 @@ def test_the_case_page_explains_the_deadline_and_shows_the_history(client, site)
     assert response.status_code == 200
     html = response.content.decode()
     assert site.at_risk.deadline_explanation in html
-    assert "deadline of 30 calendar days" in html
+    assert "délai de 30 jours calendaires" in html
     assert 'data-risk="at_risk"' in html
-    assert "Pause the clock" in html
+    assert "Suspendre le délai" in html
     # Only managers transfer.
-    assert "Transfer to another service point" not in html
+    assert "Transférer vers un autre guichet" not in html
 
 
 def test_the_case_page_reads_a_bounded_number_of_queries(
@@ -231,9 +231,9 @@ def test_pausing_the_clock_moves_the_deadline_and_says_why(client, site):
     assert case.status == Case.Status.WAITING
     assert case.deadline_at - before == timedelta(days=5)
     page = client.get(response["Location"]).content.decode()
-    assert "The clock is paused. The deadline has been computed again." in page
-    assert "clock stopped 5 days" in page and "clock stopped since" in page
-    assert "Resume the clock" in page
+    assert "Le délai est suspendu. L’échéance a été recalculée." in page
+    assert "délai suspendu 5 jours" in page and "délai suspendu depuis" in page
+    assert "Faire reprendre le délai" in page
     assert "Justificatif de domicile demandé" in page
     assert CaseEvent.objects.filter(case=case, kind="deadline_moved").exists()
 
@@ -242,8 +242,8 @@ def test_pausing_the_clock_moves_the_deadline_and_says_why(client, site):
     ("shift_start", "shift_end", "message"),
     [
         (-2, -3, "La fin doit être postérieure au début."),  # already translated
-        (5, None, "The clock cannot stop more than a day ahead"),
-        (-60, None, "The clock cannot stop before the case was received."),
+        (5, None, "Le délai ne peut pas être suspendu plus d’un jour à l’avance"),
+        (-60, None, "Le délai ne peut pas être suspendu avant la réception du dossier."),
     ],
 )
 def test_a_bad_clock_stop_is_refused_with_a_message_and_nothing_changes(
@@ -277,7 +277,7 @@ def test_a_clock_stop_on_a_decided_case_is_refused(client, site):
         {"reason": "documents", "starts_at": local(site.point, timezone.now())},
     )
     assert response.status_code == 400
-    assert "This case is decided or closed: its clock cannot be stopped." in (
+    assert "Ce dossier est décidé ou clos\u202f: son délai ne peut pas être suspendu." in (
         response.content.decode()
     )
     assert snapshot() == before
@@ -309,7 +309,7 @@ def test_resuming_the_clock_ends_the_stop(client, site):
     assert stop.ends_at == ends.replace(second=0, microsecond=0)
     assert case.status == Case.Status.IN_PROGRESS
     page = client.get(response["Location"]).content.decode()
-    assert "The clock is running again." in page
+    assert "Le délai court de nouveau." in page
 
 
 def test_resuming_a_clock_that_runs_is_refused(client, site):
@@ -320,7 +320,7 @@ def test_resuming_a_clock_that_runs_is_refused(client, site):
         {"ends_at": local(site.point, timezone.now())},
     )
     assert response.status_code == 400
-    assert "The clock of this case is not paused." in response.content.decode()
+    assert "Le délai de ce dossier n’est pas suspendu." in response.content.decode()
     assert snapshot() == before
 
 
@@ -337,7 +337,7 @@ def test_a_case_worker_decides_a_case(client, site):
     case = Case.objects.get(pk=site.on_time.pk)
     assert case.status == "accepted" and case.decided_at is not None
     page = client.get(response["Location"]).content.decode()
-    assert "The status of the case is changed." in page and "Pièces complètes" in page
+    assert "Le statut du dossier est modifié." in page and "Pièces complètes" in page
 
 
 def test_a_decided_case_is_never_reopened(client, site):
@@ -346,7 +346,10 @@ def test_a_decided_case_is_never_reopened(client, site):
     before = snapshot()
     response = client.post(reverse("cases:status", args=[case.pk]), {"status": "in_progress"})
     assert response.status_code == 400
-    assert "This case is decided or closed: it cannot be reopened." in response.content.decode()
+    assert (
+        "Ce dossier est décidé ou clos\u202f: il ne peut pas être rouvert."
+        in response.content.decode()
+    )
     waiting = client.post(reverse("cases:status", args=[site.on_time.pk]), {"status": "waiting"})
     assert waiting.status_code == 400
     assert snapshot() == before
@@ -358,7 +361,7 @@ def test_a_case_worker_takes_a_case_or_gives_it_to_a_colleague(client, site):
     client.force_login(site.agent)
     url = reverse("cases:assign", args=[site.on_time.pk])
     page = client.get(reverse("cases:case", args=[site.on_time.pk])).content.decode()
-    assert "Assign it to me" in page
+    assert "Me l’attribuer" in page
     assert client.post(url, {"agent": site.agent.pk}).status_code == 302
     assert Case.objects.get(pk=site.on_time.pk).assigned_to == site.agent
     assert client.post(url, {"agent": colleague.pk}).status_code == 302
@@ -375,7 +378,7 @@ def test_a_site_manager_transfers_a_case_and_its_deadline_is_kept(client, site):
     case = site.at_risk
     client.force_login(manager)
     page = client.get(reverse("cases:case", args=[case.pk])).content.decode()
-    assert "Transfer to another service point" in page
+    assert "Transférer vers un autre guichet" in page
     response = client.post(
         reverse("cases:transfer", args=[case.pk]),
         {"service_point": site.other.pk, "note": "Renfort"},
@@ -407,7 +410,7 @@ def test_the_service_point_lists_its_overdue_and_at_risk_cases(client, site):
     response = client.get(reverse("cases:point_cases", args=[site.point.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "1 overdue" in html and "1 at risk" in html and "3 open cases" in html
+    assert "1 en retard" in html and "1 à risque" in html and "3 dossiers en cours" in html
     assert html.index("A-OVERDUE") < html.index("A-AT-RISK")
     assert "A-ON-TIME" not in html and "B-OTHER" not in html
 
@@ -428,7 +431,7 @@ def test_a_network_manager_lists_the_networks_cases_and_others_may_not(client, s
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "2 overdue" in html and "1 at risk" in html
+    assert "2 en retard" in html and "1 à risque" in html
     assert "A-OVERDUE" in html and "B-LATE" in html
     assert site.point.name in html and site.other.name in html
     assert client.get(reverse("cases:network_cases", args=["nope"])).status_code == 404
@@ -451,16 +454,16 @@ def test_an_agent_records_a_case_received(client, site):
     assert response["Location"] == reverse("cases:case", args=[case.pk])
     assert case.service_point == site.point and case.assigned_to == site.agent
     assert case.received_at == received.replace(second=0, microsecond=0)
-    assert case.deadline_explanation.startswith("Received on")
+    assert case.deadline_explanation.startswith("Reçu le")
     page = client.get(response["Location"]).content.decode()
-    assert "The case NEW-001 is recorded." in page
+    assert "Le dossier NEW-001 est enregistré." in page
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"received_at": "future"}, "A case cannot be received in the future."),
-        ({"reference": "A-ON-TIME"}, "A case with the reference A-ON-TIME already exists"),
+        ({"received_at": "future"}, "Un dossier ne peut pas être reçu à une date future."),
+        ({"reference": "A-ON-TIME"}, "Un dossier portant la référence A-ON-TIME existe déjà"),
         ({"reference": ""}, "Ce champ est obligatoire."),  # Django's own words
         ({"procedure_type": "other-network"}, "Sélectionnez un choix valide."),
     ],
