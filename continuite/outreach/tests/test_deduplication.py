@@ -92,6 +92,6 @@ def test_sharing_is_refused_between_records_that_do_not_match(registers):
     town, caf, _other = registers
     a = RegisteredPersonFactory(register=town, date_of_birth=BORN)
     b = RegisteredPersonFactory(register=caf, date_of_birth=date(1940, 1, 1))
-    with pytest.raises(ValidationError, match="not the same person"):
+    with pytest.raises(ValidationError, match="pas la même personne"):
         services.share_call_plan(first=a, second=b, actor=None)
     assert not CallPlan.objects.exists()

@@ -97,7 +97,7 @@ def test_withdrawal_stops_everything():
         ),
         lambda: services.person_record_death(person=person, on=timezone.localdate(), actor=None),
     ):
-        with pytest.raises(ValidationError, match="ended"):
+        with pytest.raises(ValidationError, match="a pris fin"):
             write()
     person.refresh_from_db()
     assert (person.status, person.first_name, person.acknowledged_on) == (

@@ -115,7 +115,7 @@ def test_the_record_asks_why_before_showing_anything(client, commune_a):
     response = client.get(person_url(person))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Pourquoi consultez-vous" in page or "Why do you consult" in page
+    assert "Pourquoi consultez-vous cette fiche" in page
     assert "01 99 00" not in page and person.address not in page
     assert client.get(person_url(person) + "?reason=curiosity").status_code == 400
     assert not AuditLog.objects.filter(action=READ_ACTION).exists()

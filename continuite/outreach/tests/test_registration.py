@@ -86,18 +86,23 @@ def test_an_overseas_number_is_read_in_its_own_numbering_plan():
 
 
 def test_it_refuses_a_date_of_birth_in_the_future():
-    refused(RegisterFactory(), "date_of_birth", "future", date_of_birth=today() + timedelta(days=1))
+    refused(
+        RegisterFactory(),
+        "date_of_birth",
+        "dans le futur",
+        date_of_birth=today() + timedelta(days=1),
+    )
 
 
 def test_it_refuses_a_phone_that_is_not_a_phone():
-    refused(RegisterFactory(), "phone", "not a phone number", phone="12 34")
+    refused(RegisterFactory(), "phone", "pas un numéro de téléphone", phone="12 34")
 
 
 def test_it_refuses_a_contact_whose_phone_is_not_a_phone():
     refused(
         RegisterFactory(),
         "contact_phone",
-        "not a phone number",
+        "pas un numéro de téléphone",
         contacts=[Contact("Anne Fictive", "fille", "bonjour")],
     )
 
@@ -106,7 +111,7 @@ def test_it_refuses_a_third_party_request_without_the_requester():
     refused(
         RegisterFactory(),
         "requester_name",
-        "requester",
+        "nom du demandeur",
         registered_by=RegisteredPerson.RegisteredBy.THIRD_PARTY,
         request_received_on=today(),
         consent_form=RegisteredPerson.ConsentForm.THIRD_PARTY_REQUEST,
@@ -121,8 +126,8 @@ def test_it_refuses_a_duplicate_registration_in_the_same_register():
     register = RegisterFactory()
     services.person_register(register=register, actor=None, **values())
     # The same person typed differently: case, accents, order of the names.
-    refused(register, "last_name", "already registered", last_name="FICTIF", first_name="marcel")
-    refused(register, "last_name", "already registered", last_name="Marcel", first_name="Fictif")
+    refused(register, "last_name", "déjà inscrite", last_name="FICTIF", first_name="marcel")
+    refused(register, "last_name", "déjà inscrite", last_name="Marcel", first_name="Fictif")
 
 
 @pytest.mark.parametrize(
@@ -146,7 +151,9 @@ def test_the_age_criteria_are_checked_against_the_date_of_birth(criterion, age, 
         )
         assert person.age(today()) == age
     else:
-        refused(register, "criterion", "requires", criterion=criterion, date_of_birth=born)
+        refused(
+            register, "criterion", "ce critère demande", criterion=criterion, date_of_birth=born
+        )
 
 
 def test_every_error_is_given_at_once():
@@ -176,7 +183,7 @@ def test_a_communes_register_holds_the_people_living_in_that_commune():
     refused(
         RegisterFactory(),
         "commune",
-        "register",
+        "Ce registre est celui de",
         commune=Commune.objects.get(code="69382"),
         postcode="69002",
     )
