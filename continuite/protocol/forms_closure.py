@@ -1,12 +1,10 @@
-from datetime import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.models import Reason
-from continuite.service_points.forms import LOCAL_DATETIME, LocalDateTimeField
+from continuite.service_points.forms import LocalDateTimeField, LocalTimesMixin
 
 from .models import Closure, Incident
 
@@ -27,7 +25,7 @@ class IncidentForm(DsfrBaseForm):
             self.initial.setdefault("occurred_on", timezone.now().astimezone(time_zone).date())
 
 
-class ClosureForm(DsfrBaseForm):
+class ClosureForm(LocalTimesMixin, DsfrBaseForm):
     """Declare a closure; times are read in the service point's own time zone."""
 
     scope = forms.ChoiceField(
@@ -71,28 +69,11 @@ class ClosureForm(DsfrBaseForm):
     )
 
     def __init__(self, *args, service_point, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.time_zone = service_point.time_zone
+        super().__init__(*args, time_zone=service_point.time_zone, **kwargs)
         self.fields["reasons"].queryset = Reason.objects.filter(
             network_id=service_point.network_id, is_active=True
         ).order_by("label")
         self.fields["incident"].queryset = Incident.objects.filter(service_point=service_point)
-        if not self.is_bound:
-            self.initial.setdefault(
-                "starts_at", timezone.now().astimezone(self.time_zone).strftime(LOCAL_DATETIME)
-            )
-
-    def _aware(self, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=None).replace(tzinfo=self.time_zone)
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("starts_at", "ends_at"):
-            if cleaned.get(name):
-                cleaned[name] = self._aware(cleaned[name])
-        return cleaned
 
 
 class RehomingRulesForm(DsfrBaseForm):

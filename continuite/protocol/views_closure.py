@@ -157,20 +157,15 @@ def run_detail(request, point_id: int, run_id: int):
         RehomingRun.objects.select_related("closure"), pk=run_id, service_point=point
     )
     context = {"point": point, "run": run}
-    if request.htmx and not run.finished:
-        return render(request, "protocol/_run_progress.html", context)
+    if request.htmx:
+        if not run.finished:
+            return render(request, "protocol/_run_progress.html", context)
+        # Finished while the page was polling: the whole page, with the report.
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
     if run.finished:
-        outcomes = (
-            RehomingOutcome.objects.filter(run=run)
-            .select_related(
-                "appointment__person",
-                "appointment__reason",
-                "new_appointment__service_point",
-                "callback",
-                "message",
-            )
-            .order_by("appointment__starts_at", "id")
-        )
+        outcomes = _outcomes(run)
         to_call = list(outcomes.filter(message__status__in=FAILED_CONTACT))
         page = Paginator(outcomes, 100).get_page(request.GET.get("page"))
         audit_record(
@@ -181,12 +176,22 @@ def run_detail(request, point_id: int, run_id: int):
             page=page.number,
         )
         context.update(to_call=to_call, page=page, pending_messages=_pending(run))
-    if request.htmx:
-        # Finished while the page was polling: the whole page, with the report.
-        response = HttpResponse()
-        response["HX-Refresh"] = "true"
-        return response
     return render(request, "protocol/run.html", context)
+
+
+def _outcomes(run: RehomingRun):
+    """What a run did, appointment by appointment, with the people and messages it concerns."""
+    return (
+        RehomingOutcome.objects.filter(run=run)
+        .select_related(
+            "appointment__person",
+            "appointment__reason",
+            "new_appointment__service_point",
+            "callback",
+            "message",
+        )
+        .order_by("appointment__starts_at", "id")
+    )
 
 
 def _pending(run: RehomingRun) -> int:
@@ -199,17 +204,7 @@ def run_csv(request, point_id: int, run_id: int):
     """Every appointment the run handled, with its person's contact, for the agents who call."""
     point = access_service_point_by_id(request.user, point_id, manage=True)
     run = get_object_or_404(RehomingRun, pk=run_id, service_point=point)
-    outcomes = (
-        RehomingOutcome.objects.filter(run=run)
-        .select_related(
-            "appointment__person",
-            "appointment__reason",
-            "new_appointment__service_point",
-            "callback",
-            "message",
-        )
-        .order_by("appointment__starts_at", "id")
-    )
+    outcomes = _outcomes(run)
     audit_record(actor=request.user, action="protocol.rehoming_csv_read", target=point, run=run.pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="relogement-{run.pk}.csv"'

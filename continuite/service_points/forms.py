@@ -41,21 +41,9 @@ class LocalDateTimeField(forms.DateTimeField):
     input_formats = [LOCAL_DATETIME, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
 
-class StatusForm(DsfrBaseForm):
-    """Set or schedule a crisis status; times are read in the service point's own time zone."""
-
-    status = forms.ChoiceField(
-        label=_("Status"), choices=CrisisStatus.choices, widget=forms.RadioSelect
-    )
-    reason = forms.CharField(
-        label=_("Reason shown to the public"),
-        max_length=300,
-        help_text=_("For example: agents absent, reception by phone at the number below"),
-    )
-    starts_at = LocalDateTimeField(label=_("From"), help_text=_("Local time of the service point"))
-    ends_at = LocalDateTimeField(
-        label=_("Until"), required=False, help_text=_("Leave empty if the end is not known")
-    )
+class LocalTimesMixin:
+    """Reads `starts_at` and `ends_at` in the service point's own time zone (overseas too), and
+    offers now as the start. The form takes `time_zone=`."""
 
     def __init__(self, *args, time_zone, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,6 +63,27 @@ class StatusForm(DsfrBaseForm):
         for name in ("starts_at", "ends_at"):
             if cleaned.get(name):
                 cleaned[name] = self._aware(cleaned[name])
+        return cleaned
+
+
+class StatusForm(LocalTimesMixin, DsfrBaseForm):
+    """Set or schedule a crisis status; times are read in the service point's own time zone."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=CrisisStatus.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason shown to the public"),
+        max_length=300,
+        help_text=_("For example: agents absent, reception by phone at the number below"),
+    )
+    starts_at = LocalDateTimeField(label=_("From"), help_text=_("Local time of the service point"))
+    ends_at = LocalDateTimeField(
+        label=_("Until"), required=False, help_text=_("Leave empty if the end is not known")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
         if (
             cleaned.get("starts_at")
             and cleaned.get("ends_at")
