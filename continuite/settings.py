@@ -200,6 +200,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "continuite.outreach.tasks.purge_due_records",
         "schedule": 24 * 3600,
     },
+    # Call campaigns: today's calls generated and assigned; reservations not worked go back.
+    "outreach-call-lists": {
+        "task": "continuite.outreach.tasks.daily_call_lists",
+        "schedule": 24 * 3600,
+    },
+    "outreach-expire-reservations": {
+        "task": "continuite.outreach.tasks.expire_call_reservations",
+        "schedule": 300,
+    },
 }
 # Task modules not named tasks.py (autodiscovery reads only those).
 CELERY_IMPORTS = ["continuite.cases.sweep_tasks", "continuite.cases.importer"]

@@ -1,8 +1,11 @@
-"""Background jobs of outreach: the daily purge of records past their retention period."""
+"""Background jobs of outreach: the daily purge of records past their retention period, the
+daily call lists of campaigns and the expiry of call reservations."""
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
+from .calllists import calls_assign, calls_generate, reservations_expire
 from .services import purge_due
 
 
@@ -10,3 +13,17 @@ from .services import purge_due
 def purge_due_records() -> int:
     """Daily: empty the records whose retention period is over; safe to run twice."""
     return purge_due()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def daily_call_lists() -> int:
+    """Daily: today's calls of the running campaigns, assigned to callers; safe to run twice."""
+    today = timezone.localdate()
+    calls_generate(day=today)
+    return calls_assign(day=today)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def expire_call_reservations() -> int:
+    """Reservations not worked in time go back to the call lists."""
+    return reservations_expire()
