@@ -53,7 +53,9 @@ def test_a_campaign_ending_before_it_starts_is_refused_and_nothing_saved():
             registers=[RegisterFactory()],
             **values(ends_on=today - timedelta(days=1)),
         )
-    assert error.value.message_dict["ends_on"] == ["La campagne ne peut pas se terminer avant de commencer."]
+    assert error.value.message_dict["ends_on"] == [
+        "La campagne ne peut pas se terminer avant de commencer."
+    ]
     assert not CallCampaign.objects.exists()
 
 
