@@ -12,6 +12,7 @@ from continuite.appointments.phones import display_phone
 from continuite.core.models import Commune
 from continuite.core.text import parse_postcode
 
+from .ladder import Outcome
 from .models import Criterion, ReadReason, Register, RegisteredPerson
 from .services import Contact
 
@@ -186,3 +187,38 @@ class EndForm(DsfrBaseForm):
 
 class ShareForm(DsfrBaseForm):
     other = forms.IntegerField(widget=forms.HiddenInput)
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class OutcomeForm(DsfrBaseForm):
+    """The structured outcome of one try: reached or not, lives alone, the needs heard."""
+
+    outcome = forms.ChoiceField(
+        label=_("Was the person reached?"),
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the person was reached.")},
+    )
+    alone = forms.ChoiceField(
+        label=_("Does the person live alone?"),
+        choices=YES_NO,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    needs_food = forms.BooleanField(label=_("Food"), required=False)
+    needs_medication = forms.BooleanField(label=_("Medication"), required=False)
+    needs_medical_care = forms.BooleanField(label=_("Medical care"), required=False)
+    psychological_distress = forms.BooleanField(label=_("Psychological distress"), required=False)
+    needs_administrative_help = forms.BooleanField(label=_("Administrative help"), required=False)
+    other_need = forms.CharField(label=_("Other need"), required=False, max_length=300)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def service_values(self) -> dict:
+        """The answers as `call_attempt_record` takes them (alone: None when not answered)."""
+        data = dict(self.cleaned_data)
+        data["alone"] = {"yes": True, "no": False}.get(data["alone"])
+        return data

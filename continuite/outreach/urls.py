@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import call_views, views
 
 app_name = "outreach"
 
 REGISTER = "espace-agent/registres/<int:register_id>/"
 PERSON = f"{REGISTER}personnes/<int:person_id>/"
+CALL = "espace-agent/appels/<int:call_id>/"
 
 urlpatterns = [
     path("espace-agent/registres/", views.registers, name="registers"),
@@ -18,4 +19,8 @@ urlpatterns = [
     path(f"{PERSON}accuse-reception/", views.person_acknowledge, name="acknowledge"),
     path(f"{PERSON}fin/", views.person_end, name="end"),
     path(f"{PERSON}plan-partage/", views.person_share, name="share"),
+    path("espace-agent/appels/", call_views.calls, name="calls"),
+    path(CALL, call_views.call_sheet, name="call"),
+    path(f"{CALL}reserver/", call_views.call_reserve, name="call_reserve"),
+    path(f"{CALL}liberer/", call_views.call_release, name="call_release"),
 ]
