@@ -1,5 +1,7 @@
 """A network's procedure types, for its national managers."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -47,14 +49,12 @@ def _network(user, slug) -> Network:
     return network
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def procedures(request, slug: str):
-    network = _network(request.user, slug)
-    form = ProcedureTypeForm(request.POST or None)
+def _form_page(request, network, form, save, template: str, context: dict):
+    """Save a valid posted form through `save(**cleaned_data)` and go back to the list, or show
+    the page again (400 with the service's messages when it was refused)."""
     if request.method == "POST" and form.is_valid():
         try:
-            procedure_type_create(network=network, actor=request.user, **form.cleaned_data)
+            save(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -62,13 +62,23 @@ def procedures(request, slug: str):
             return redirect("cases:procedures", slug=network.slug)
     return render(
         request,
-        "cases/procedures.html",
-        {
-            "network": network,
-            "form": form,
-            "procedures": ProcedureType.objects.filter(network=network).order_by("label"),
-        },
+        template,
+        {"network": network, "form": form, **context},
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def procedures(request, slug: str):
+    network = _network(request.user, slug)
+    return _form_page(
+        request,
+        network,
+        ProcedureTypeForm(request.POST or None),
+        partial(procedure_type_create, network=network),
+        "cases/procedures.html",
+        {"procedures": ProcedureType.objects.filter(network=network).order_by("label")},
     )
 
 
@@ -78,18 +88,11 @@ def procedure(request, slug: str, procedure_id: int):
     network = _network(request.user, slug)
     current = get_object_or_404(ProcedureType, pk=procedure_id, network=network)
     initial = {name: getattr(current, name) for name in ProcedureTypeForm.base_fields}
-    form = ProcedureTypeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            procedure_type_update(procedure=current, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The procedure is recorded."))
-            return redirect("cases:procedures", slug=network.slug)
-    return render(
+    return _form_page(
         request,
+        network,
+        ProcedureTypeForm(request.POST or None, initial=initial),
+        partial(procedure_type_update, procedure=current),
         "cases/procedure.html",
-        {"network": network, "form": form, "procedure": current},
-        status=400 if form.is_bound and form.errors else 200,
+        {"procedure": current},
     )
