@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,17 +140,11 @@ def calls_assign(*, day: date) -> int:
         .annotate(n=Count("pk"))
     )
     remaining = {user_id: p.daily_cap - load.get(user_id, 0) for user_id, p in by_user.items()}
-    last_caller = (
-        Call.objects.filter(person=OuterRef("person"), caller__isnull=False)
-        .order_by("-due_on", "-pk")
-        .values("caller_id")[:1]
-    )
     waiting = (
         Call.objects.filter(status=Call.Status.OPEN, caller__isnull=True, due_on__lte=day)
         .select_for_update(skip_locked=True, of=("self",))
-        .annotate(last_caller=Subquery(last_caller))
         .order_by("due_on", "pk")
-        .values_list("pk", "person__commune_id", "person__language", "last_caller")
+        .values_list("pk", "person__commune_id", "person__language", "person__last_caller_id")
     )
     chosen = defaultdict(list)
     for pk, commune_id, language, last in waiting:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from continuite.accounts.audit import audit_record
 
 from . import ladder
-from .models import Call, CallAttempt, CallCampaign, Criterion
+from .models import Call, CallAttempt, CallCampaign, Criterion, Reach, RegisteredPerson
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -211,6 +211,22 @@ def call_attempt_record(
         step=attempt.step,
         outcome=outcome,
     )
+    if call.person.last_caller_id != caller.pk:
+        RegisteredPerson.objects.filter(pk=call.person_id).update(last_caller=caller)
+    if state.resolved:
+        # The first reach of the person in this campaign, for coverage (kept if reached before).
+        Reach.objects.bulk_create(
+            [
+                Reach(
+                    campaign_id=call.campaign_id,
+                    person_id=call.person_id,
+                    commune_id=call.person.commune_id,
+                    call=call,
+                    reached_at=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
     if attempt.needs:
         followups_create(attempt=attempt, actor=caller)
     return attempt

@@ -19,6 +19,7 @@ from continuite.outreach.calllists import (
     calls_generate,
     reservations_expire,
 )
+from continuite.outreach.campaigns import call_attempt_record
 from continuite.outreach.models import Call, CallPlan, Criterion
 from continuite.outreach.tests.campaign_factories import (
     CallCampaignFactory,
@@ -164,13 +165,8 @@ def test_the_same_caller_as_last_time_when_possible():
     CallerProfileFactory.create_batch(3)
     last_time = CallerProfileFactory(daily_cap=1)
     person = RegisteredPersonFactory()
-    CallFactory(
-        person=person,
-        due_on=today - timedelta(days=7),
-        caller=last_time.user,
-        status=Call.Status.RESOLVED,
-        resolved_at=timezone.now(),
-    )
+    last_week = CallFactory(person=person, due_on=today - timedelta(days=7))
+    call_attempt_record(call=last_week, caller=last_time.user, outcome="reached", alone=True)
     call = CallFactory(person=person)
     calls_assign(day=today)
     call.refresh_from_db()

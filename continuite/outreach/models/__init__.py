@@ -1,0 +1,53 @@
+"""Models of outreach: the register of vulnerable people, and call campaigns."""
+
+from .campaigns import (
+    Call,
+    CallAttempt,
+    CallCampaign,
+    CallerProfile,
+    FollowUp,
+    Reach,
+    default_languages,
+)
+from .register import (
+    ACKNOWLEDGMENT_DAYS,
+    MINIMUM_AGE,
+    READ_ACTION,
+    TOWN_HALL_NETWORK,
+    CallPlan,
+    ContactPerson,
+    Criterion,
+    ReadReason,
+    Register,
+    RegisteredPerson,
+    RegisteredPersonQuerySet,
+    RegisterQuerySet,
+    age_on,
+    match_key,
+    register_scope_q,
+)
+
+__all__ = [
+    "ACKNOWLEDGMENT_DAYS",
+    "MINIMUM_AGE",
+    "READ_ACTION",
+    "TOWN_HALL_NETWORK",
+    "Call",
+    "CallAttempt",
+    "CallCampaign",
+    "CallPlan",
+    "CallerProfile",
+    "ContactPerson",
+    "Criterion",
+    "FollowUp",
+    "Reach",
+    "ReadReason",
+    "RegisterQuerySet",
+    "Register",
+    "RegisteredPerson",
+    "RegisteredPersonQuerySet",
+    "age_on",
+    "default_languages",
+    "match_key",
+    "register_scope_q",
+]
