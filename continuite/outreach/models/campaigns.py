@@ -7,7 +7,6 @@ See ladder.py (the attempt ladder), calllists.py (daily lists) and followups.py.
 from datetime import date
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from continuite.core.models import Commune
 
 from ..ladder import Outcome, Settings, State, Step
-from .register import CallPlan, Criterion, Register, RegisteredPerson
+from .register import CallPlan, Register, RegisteredPerson
 
 
 class CallCampaign(models.Model):
@@ -39,9 +38,9 @@ class CallCampaign(models.Model):
     communes = models.ManyToManyField(
         Commune, blank=True, related_name="+", verbose_name=_("communes")
     )
-    # Empty: every criterion.
-    criteria = ArrayField(
-        models.CharField(max_length=10, choices=Criterion.choices),
+    # A list of `Criterion` values, empty for every criterion (JSON, which the embedded demo
+    # database holds too).
+    criteria = models.JSONField(
         default=list,
         blank=True,
         verbose_name=_("criteria"),
@@ -133,9 +132,7 @@ class CallerProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caller_profile"
     )
     daily_cap = models.PositiveSmallIntegerField(_("calls a day at most"), default=40)
-    languages = ArrayField(
-        models.CharField(max_length=40), default=default_languages, verbose_name=_("languages")
-    )
+    languages = models.JSONField(default=default_languages, verbose_name=_("languages"))
     communes = models.ManyToManyField(Commune, related_name="+", verbose_name=_("communes served"))
     is_active = models.BooleanField(_("active"), default=True)
 
