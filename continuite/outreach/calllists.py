@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from continuite.accounts.audit import audit_record
 
 from .ladder import Step
-from .models import Call, CallCampaign, CallerProfile, RegisteredPerson
+from .models import Call, CallCampaign, CallerProfile, Reach, RegisteredPerson
 
 RESERVATION_MINUTES = 30
 
@@ -73,14 +73,26 @@ def _generate(campaign: CallCampaign, day: date, now: datetime) -> int:
         Value(now, output_field=models.DateTimeField()),
     )
     sql, params = rows.query.sql_with_params()
-    table = Call._meta.db_table
+    calls, reaches = Call._meta.db_table, Reach._meta.db_table
+    people = RegisteredPerson._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (campaign_id, person_id, plan_id, due_on, step, tries, status,"
+            f"INSERT INTO {calls} (campaign_id, person_id, plan_id, due_on, step, tries, status,"
             f" next_try_at, created_at) {sql} ON CONFLICT DO NOTHING",
             params,
         )
-        return cursor.rowcount
+        created = cursor.rowcount
+        if created:
+            # People called for the first time in the campaign are to be reached from now.
+            cursor.execute(
+                f"INSERT INTO {reaches} (campaign_id, person_id, commune_id, since)"
+                f" SELECT c.campaign_id, c.person_id, p.commune_id, c.created_at"
+                f" FROM {calls} c JOIN {people} p ON p.id = c.person_id"
+                f" WHERE c.campaign_id = %s AND c.due_on = %s AND c.created_at = %s"
+                f" ON CONFLICT DO NOTHING",
+                [campaign.pk, day, now],
+            )
+    return created
 
 
 def calls_generate(*, day: date, now: datetime | None = None) -> int:

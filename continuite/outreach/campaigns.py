@@ -178,7 +178,7 @@ def call_attempt_record(
     now = now or timezone.now()
     form = _form(outcome, answers)
     call = Call.objects.select_for_update().select_related("campaign", "person").get(pk=call.pk)
-    if call.status == Call.Status.RESOLVED:
+    if call.status != Call.Status.OPEN:
         raise ValidationError(_("This call is already resolved."))
     if call.reserved_by_other(caller, now):
         raise ValidationError(_("Another caller has reserved this call."))
@@ -214,19 +214,21 @@ def call_attempt_record(
     if call.person.last_caller_id != caller.pk:
         RegisteredPerson.objects.filter(pk=call.person_id).update(last_caller=caller)
     if state.resolved:
-        # The first reach of the person in this campaign, for coverage (kept if reached before).
-        Reach.objects.bulk_create(
-            [
-                Reach(
-                    campaign_id=call.campaign_id,
-                    person_id=call.person_id,
-                    commune_id=call.person.commune_id,
-                    call=call,
-                    reached_at=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        # The campaign has reached the person (kept as the first time if it had before).
+        reached = Reach.objects.filter(
+            campaign_id=call.campaign_id, person_id=call.person_id, reached_at__isnull=True
+        ).update(reached_at=now, call=call)
+        if not reached:
+            Reach.objects.get_or_create(
+                campaign_id=call.campaign_id,
+                person_id=call.person_id,
+                defaults={
+                    "commune_id": call.person.commune_id,
+                    "since": min(call.created_at, now),
+                    "reached_at": now,
+                    "call": call,
+                },
+            )
     if attempt.needs:
         followups_create(attempt=attempt, actor=caller)
     return attempt

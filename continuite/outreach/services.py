@@ -21,9 +21,11 @@ from continuite.core.models import Commune
 from .models import (
     MINIMUM_AGE,
     READ_ACTION,
+    Call,
     CallPlan,
     ContactPerson,
     Criterion,
+    Reach,
     ReadReason,
     Register,
     RegisteredPerson,
@@ -337,6 +339,14 @@ def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> Reg
     person.status_on = on
     person.purge_after = person.purge_date_for(status, on)
     person.save(update_fields=["status", "status_on", "purge_after", "updated_at"])
+    # No more calls: the open ones end, and campaigns no longer count the person to reach.
+    Call.objects.filter(person=person, status=Call.Status.OPEN).update(
+        status=Call.Status.CANCELLED,
+        resolved_at=timezone.now(),
+        reserved_by=None,
+        reserved_until=None,
+    )
+    Reach.objects.filter(person=person, reached_at__isnull=True).delete()
     audit_record(
         actor=actor,
         action=f"outreach.person.{status}",

@@ -150,6 +150,7 @@ class Call(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("To call")
         RESOLVED = "resolved", _("Resolved")
+        CANCELLED = "cancelled", _("Registration ended")
 
     campaign = models.ForeignKey(CallCampaign, on_delete=models.CASCADE, related_name="calls")
     person = models.ForeignKey(RegisteredPerson, on_delete=models.PROTECT, related_name="calls")
@@ -199,7 +200,7 @@ class Call(models.Model):
             models.CheckConstraint(
                 name="call_resolved_at",
                 condition=Q(status="open", resolved_at__isnull=True)
-                | Q(status="resolved", resolved_at__isnull=False),
+                | Q(status__in=["resolved", "cancelled"], resolved_at__isnull=False),
             ),
             models.CheckConstraint(
                 name="call_reservation",
@@ -362,31 +363,36 @@ class FollowUp(models.Model):
 
 
 class Reach(models.Model):
-    """The first time a campaign reached a person (or had news of them): coverage reads these.
+    """A person a campaign is to reach, since when, and the first time it did (coverage).
 
-    One row per campaign and person, written when a call is resolved; the commune is copied so
-    that coverage by commune and département is one index scan, whatever the number of calls.
+    Written with the person's first call in the campaign and completed when a call of theirs is
+    resolved (the person reached, or news of them); an ended registration leaves the campaigns
+    that had not reached it. The commune is copied so that coverage by commune and département
+    is one index scan, whatever the number of calls.
     """
 
     campaign = models.ForeignKey(CallCampaign, on_delete=models.CASCADE, related_name="reaches")
     person = models.ForeignKey(RegisteredPerson, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="+")
-    reached_at = models.DateTimeField(_("reached at"))
+    since = models.DateTimeField(_("to reach since"))
+    reached_at = models.DateTimeField(_("first reached at"), null=True, blank=True)
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
-        verbose_name = _("first reach")
-        verbose_name_plural = _("first reaches")
+        verbose_name = _("person to reach")
+        verbose_name_plural = _("people to reach")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "person"], name="reach_once_per_person"),
         ]
         indexes = [
             models.Index(
                 fields=["campaign", "commune"],
-                include=["reached_at"],
+                include=["since", "reached_at"],
                 name="reach_campaign_commune",
             ),
         ]
 
     def __str__(self):
-        return f"{self.campaign_id} {self.person_id} {self.reached_at:%Y-%m-%d %H:%M}"
+        return f"{self.campaign_id} {self.person_id}"

@@ -20,7 +20,8 @@ from continuite.outreach.calllists import (
     reservations_expire,
 )
 from continuite.outreach.campaigns import call_attempt_record
-from continuite.outreach.models import Call, CallPlan, Criterion
+from continuite.outreach.models import Call, CallPlan, Criterion, Reach
+from continuite.outreach.services import person_withdraw
 from continuite.outreach.tests.campaign_factories import (
     CallCampaignFactory,
     CallerProfileFactory,
@@ -197,3 +198,43 @@ def test_reservations_not_worked_expire_and_go_back():
     call.refresh_from_db()
     assert (call.reserved_by, call.reserved_until) == (None, None)
     call_reserve(call=call, caller=UserFactory(), now=now + timedelta(minutes=31))
+
+
+def test_each_person_is_to_reach_from_their_first_call_until_reached():
+    today = timezone.localdate()
+    campaign = CallCampaignFactory(active=True, frequency_days=1)
+    first, second = RegisteredPersonFactory.create_batch(2)
+    calls_generate(day=today, now=timezone.now() - timedelta(days=1))
+    reaches = {r.person_id: r for r in Reach.objects.filter(campaign=campaign)}
+    assert set(reaches) == {first.pk, second.pk}
+    assert {r.reached_at for r in reaches.values()} == {None}
+    assert reaches[first.pk].commune_id == first.commune_id
+    call = Call.objects.get(person=first)
+    caller = UserFactory()
+    call_attempt_record(call=call, caller=caller, outcome="no_answer")
+    assert Reach.objects.get(person=first).reached_at is None
+    call_attempt_record(call=call, caller=caller, outcome="reached", alone=False)
+    reach = Reach.objects.get(person=first)
+    assert reach.reached_at == Call.objects.get(pk=call.pk).resolved_at
+    assert reach.call_id == call.pk
+    # The next day's call, reached again, keeps the first time.
+    calls_generate(day=today + timedelta(days=1))
+    assert Reach.objects.filter(campaign=campaign).count() == 2
+    again = Call.objects.get(person=first, due_on=today + timedelta(days=1))
+    call_attempt_record(call=again, caller=caller, outcome="reached", alone=False)
+    assert Reach.objects.get(person=first).reached_at == reach.reached_at
+    first.refresh_from_db()
+    assert first.last_caller == caller
+
+
+def test_an_ended_registration_ends_its_open_calls_and_leaves_coverage():
+    today = timezone.localdate()
+    CallCampaignFactory(active=True)
+    person = RegisteredPersonFactory()
+    calls_generate(day=today)
+    person_withdraw(person=person, on=today, actor=UserFactory())
+    call = Call.objects.get(person=person)
+    assert call.status == Call.Status.CANCELLED
+    assert not Reach.objects.filter(person=person).exists()
+    with pytest.raises(ValidationError):
+        call_attempt_record(call=call, caller=UserFactory(), outcome="no_answer")

@@ -29,7 +29,7 @@ def to_array(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0003_reach_last_caller"),
+        ("outreach", "0002_campaigns"),
     ]
 
     operations = [
