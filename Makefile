@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/continuite
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint install bench-search bench-booking bench-closure bench-cases messages clean
+.PHONY: demo test lint install bench-search bench-booking bench-closure bench-cases bench-outreach messages clean
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench-cases: $(STAMP)  ## at-risk list p95, daily sweep and 8-week forecast over
 	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'continuite_bench_cases'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE continuite_bench_cases"
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench_cases $(BIN)/python bench/cases.py
+
+bench-outreach: $(STAMP)  ## today's call lists and national coverage over 1 million registered people and 5,000 callers (BENCH_PEOPLE=100000 BENCH_CALLERS=500 for a quick run)
+	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'continuite_bench_outreach'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE continuite_bench_outreach"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench_outreach $(BIN)/python bench/outreach.py
 
 messages: $(STAMP)
 	cd continuite && ../$(BIN)/python ../manage.py makemessages -l fr -l en -e html,txt,py --no-obsolete --ignore '*/tests/*' --ignore 'tests_browser/*' && ../$(BIN)/python ../manage.py compilemessages -l fr -l en

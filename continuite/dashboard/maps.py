@@ -304,41 +304,54 @@ def choropleth_svg(
     *,
     title: str | None = None,
     id_prefix: str = "continuite-map",
+    classes: RateClasses | None = None,
+    shape_title: Callable[[str, str, float | None], str] | None = None,
+    description: str | None = None,
 ) -> SafeString:
     """An accessible <svg> map colouring each département by its open rate in [0, 1].
 
     Codes missing from `values`, or mapped to None, are drawn as "no data". `labels` gives
     the name and counts shown in each département's tooltip; the GeoJSON name is the fallback.
     `id_prefix` must be unique in the page when several maps are shown.
+
+    Another rate than the open rate: `classes` (default `rate_class`), `shape_title(code,
+    name, rate)` for each tooltip, and `description` with a `%(summary)s` of the classes.
     """
     geometry = _geometry()
     labels = labels or {}
-    counts = [0] * (len(rate_class.colors) + 1)
+    classes = classes or rate_class
+    counts = [0] * (len(classes.colors) + 1)
     paths = []
     for shape in geometry.shapes:
         rate = values.get(shape.code)
-        index = rate_class.index(rate)
+        index = classes.index(rate)
         if index is None:
             rate = None
         counts[-1 if index is None else index] += 1
         label = labels.get(shape.code)
         name = label.label if label is not None and label.label else shape.name
+        if shape_title is None:
+            tooltip = _title(shape.code, name, rate, label)
+        else:
+            tooltip = shape_title(shape.code, name, rate)
         paths.append(
             f'<path class="continuite-dep" data-code="{escape(shape.code)}"'
-            f' fill="{rate_class.color(rate)}" d="{shape.d}">'
-            f"<title>{escape(_title(shape.code, name, rate, label))}</title></path>"
+            f' fill="{classes.color(rate)}" d="{shape.d}">'
+            f"<title>{escape(tooltip)}</title></path>"
         )
 
     summary = "; ".join(
         ngettext("%(label)s: %(count)s département", "%(label)s: %(count)s départements", n)
         % {"label": class_label, "count": n}
-        for class_label, n in zip(rate_class.labels(), counts, strict=True)
+        for class_label, n in zip(classes.labels(), counts, strict=True)
         if n
     )
-    description = gettext(
-        "Map of France coloured by the share of counters open in each département; "
-        "overseas départements are shown in boxes on the left. %(summary)s."
-    ) % {"summary": summary}
+    if description is None:
+        description = gettext(
+            "Map of France coloured by the share of counters open in each département; "
+            "overseas départements are shown in boxes on the left. %(summary)s."
+        )
+    description = description % {"summary": summary}
     insets = "".join(
         f'<rect x="{_num(i.x)}" y="{_num(i.y)}" width="{_num(i.width)}"'
         f' height="{_num(i.height)}" fill="none" stroke="#929292" stroke-width="0.8"/>'

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from continuite.accounts.models import Role
+
 from .access import access_steering_scope
 from .maps import choropleth_svg, rate_class
 from .models import OpenRateSnapshot
@@ -31,6 +33,9 @@ def steering(request):
             ),
             "legend": rate_class.legend(),
             "trend": trend,
+            # Campaigns' coverage is for steering teams (network managers see open rates only).
+            "steering_team": request.user.is_superuser
+            or request.user.roles.filter(kind=Role.Kind.STEERING).exists(),
         },
     )
 

@@ -4,11 +4,14 @@ scoped by roles.
 Out of scope and not existing answer alike (404), so ids cannot be probed.
 """
 
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Call, CallerProfile, Register, RegisteredPerson
+from continuite.accounts.models import Role
+
+from .models import Call, CallCampaign, CallerProfile, Register, RegisteredPerson
 
 
 def access_register_by_id(user, register_id: int) -> Register:
@@ -60,3 +63,84 @@ def access_call_by_id(user, call_id: int):
     if call is None:
         raise Http404(_("No such call in your list."))
     return call
+
+
+# Who prepares, activates and ends campaigns, and follows their coverage by name.
+CAMPAIGN_MANAGER_KINDS = (Role.Kind.SITE_MANAGER, Role.Kind.NETWORK_MANAGER)
+
+
+def manages_campaigns(user) -> bool:
+    """Superusers, site managers and network managers (never agents nor steering alone)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.roles.filter(kind__in=CAMPAIGN_MANAGER_KINDS).exists()
+
+
+def campaigns_visible_to(user):
+    """Campaigns a manager follows: one of their registers is in the agent's register scope;
+    a campaign of communes only (no register), when the agent reaches a register of one of its
+    communes (that commune's, or a network's register covering its département)."""
+    if not manages_campaigns(user):
+        return CallCampaign.objects.none()
+    return _campaigns_in_scope(user)
+
+
+def _campaigns_in_scope(user):
+    if user.is_superuser:
+        return CallCampaign.objects.all()
+    registers = Register.objects.visible_to(user)
+    campaign_registers = CallCampaign.registers.through.objects.filter(
+        callcampaign_id=OuterRef("pk")
+    )
+    reached_communes = CallCampaign.communes.through.objects.filter(
+        callcampaign_id=OuterRef("pk")
+    ).filter(
+        Exists(
+            registers.filter(
+                Q(commune_id=OuterRef("commune_id"))
+                | Q(commune__isnull=True, departement__isnull=True)
+                | Q(commune__isnull=True, departement_id=OuterRef("commune__departement_id"))
+            )
+        )
+    )
+    return CallCampaign.objects.filter(
+        Exists(campaign_registers.filter(register__in=registers))
+        | (~Exists(campaign_registers) & Exists(reached_communes))
+    )
+
+
+def access_campaigns(user):
+    """The campaigns of a manager's pages (403 for everyone else)."""
+    if not manages_campaigns(user):
+        raise PermissionDenied(_("Call campaigns are for site managers and network managers."))
+    return _campaigns_in_scope(user)
+
+
+def access_campaign_by_id(user, campaign_id: int) -> CallCampaign:
+    """A campaign the manager follows (404 otherwise, out of scope or not existing alike)."""
+    campaign = (
+        campaigns_visible_to(user)
+        .select_related("followup_service_point", "followup_reason")
+        .filter(pk=campaign_id)
+        .first()
+    )
+    if campaign is None:
+        raise Http404(_("No such campaign in your scope."))
+    return campaign
+
+
+def access_coverage_steering(user) -> set[str] | None:
+    """The départements whose campaign coverage a steering team sees (None: the whole country);
+    403 for anyone but steering teams and superusers."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied
+    if user.is_superuser:
+        return None
+    roles = list(
+        user.roles.filter(kind=Role.Kind.STEERING).values_list("departement_id", flat=True)
+    )
+    if not roles:
+        raise PermissionDenied(_("The coverage of all campaigns is for steering teams."))
+    if None in roles:
+        return None
+    return set(roles)

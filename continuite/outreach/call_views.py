@@ -19,8 +19,9 @@ from continuite.core.forms import add_errors
 from . import calllists, services
 from .access import access_call_by_id, calls_visible_to
 from .campaigns import call_attempt_record
+from .followup_views import followup_url
 from .forms import OutcomeForm
-from .models import Call, ReadReason
+from .models import Call, FollowUp, ReadReason
 
 CALLS_SHOWN = 200
 
@@ -37,10 +38,17 @@ def calls(request):
         .filter(due_on__lte=today)
         .filter(Q(status=Call.Status.OPEN) | Q(resolved_at__gte=day_start))
         .select_related("person__commune", "campaign", "reserved_by")
-        .order_by("status", F("next_try_at").asc(nulls_first=True), "due_on", "pk")[:CALLS_SHOWN]
+        # Open calls (not resolved yet) first, by next try; then those ended today.
+        .order_by(
+            F("resolved_at").asc(nulls_first=True),
+            F("next_try_at").asc(nulls_first=True),
+            "due_on",
+            "pk",
+        )[:CALLS_SHOWN]
     )
     for call in rows:
         call.is_open = call.status == Call.Status.OPEN
+        call.is_cancelled = call.status == Call.Status.CANCELLED
         call.mine = call.reserved_by_id == request.user.pk and call.reserved_until > now
         call.taken = call.reserved_by_other(request.user, now)
     # The list shows names: who looked is logged, as for a register's list.
@@ -105,6 +113,8 @@ def call_sheet(request, call_id: int):
                         _("The needs heard become a call-back request for %(point)s.")
                         % {"point": call.campaign.followup_service_point.name},
                     )
+                    # Where an appointment or a case can be made of them too.
+                    return redirect(followup_url(call, attempt))
                 return redirect("outreach:calls")
         status = 400
     person = call.person
@@ -112,6 +122,7 @@ def call_sheet(request, call_id: int):
         person=person, actor=request.user, reason=ReadReason.CAMPAIGN_CALL, note=f"call {call.pk}"
     )
     now = timezone.now()
+    attempts = list(call.attempts.select_related("caller"))
     return render(
         request,
         "outreach/call.html",
@@ -125,7 +136,12 @@ def call_sheet(request, call_id: int):
             "contacts": [
                 (c, display_phone(c.phone) if c.phone else "") for c in person.contacts.all()
             ],
-            "attempts": call.attempts.select_related("caller"),
+            "attempts": attempts,
+            "followups": list(
+                FollowUp.objects.filter(attempt__call=call).select_related(
+                    "callback_request", "appointment__service_point", "case__procedure_type"
+                )
+            ),
         },
         status=status,
     )

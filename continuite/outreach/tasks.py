@@ -5,7 +5,8 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from .calllists import calls_assign, calls_generate, reservations_expire
+from .calllists import daily_call_lists as call_lists_build
+from .calllists import reservations_expire
 from .services import purge_due
 
 
@@ -18,9 +19,8 @@ def purge_due_records() -> int:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def daily_call_lists() -> int:
     """Daily: today's calls of the running campaigns, assigned to callers; safe to run twice."""
-    today = timezone.localdate()
-    calls_generate(day=today)
-    return calls_assign(day=today)
+    _created, assigned = call_lists_build(day=timezone.localdate())
+    return assigned
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

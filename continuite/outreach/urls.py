@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import call_views, views
+from . import call_views, campaign_views, coverage_views, followup_views, views
 
 app_name = "outreach"
 
 REGISTER = "espace-agent/registres/<int:register_id>/"
 PERSON = f"{REGISTER}personnes/<int:person_id>/"
 CALL = "espace-agent/appels/<int:call_id>/"
+CAMPAIGN = "espace-agent/campagnes/<int:campaign_id>/"
 
 urlpatterns = [
     path("espace-agent/registres/", views.registers, name="registers"),
@@ -23,4 +24,31 @@ urlpatterns = [
     path(CALL, call_views.call_sheet, name="call"),
     path(f"{CALL}reserver/", call_views.call_reserve, name="call_reserve"),
     path(f"{CALL}liberer/", call_views.call_release, name="call_release"),
+    path(f"{CALL}suivi/", followup_views.followup, name="followup"),
+    path(
+        f"{CALL}suivi/rendez-vous/",
+        followup_views.followup_appointment,
+        name="followup_appointment",
+    ),
+    path(f"{CALL}suivi/dossier/", followup_views.followup_case, name="followup_case"),
+    path("espace-agent/campagnes/", campaign_views.campaigns, name="campaigns"),
+    path(
+        "espace-agent/campagnes/nouvelle/", campaign_views.campaign_create, name="campaign_create"
+    ),
+    path(CAMPAIGN, campaign_views.campaign_detail, name="campaign"),
+    path(f"{CAMPAIGN}activer/", campaign_views.campaign_activate, name="campaign_activate"),
+    path(f"{CAMPAIGN}terminer/", campaign_views.campaign_end, name="campaign_end"),
+    path(f"{CAMPAIGN}couverture/", coverage_views.coverage, name="coverage"),
+    path(f"{CAMPAIGN}couverture.csv", coverage_views.coverage_csv, name="coverage_csv"),
+    path(
+        f"{CAMPAIGN}couverture/non-joints/",
+        coverage_views.coverage_unreached,
+        name="coverage_unreached",
+    ),
+    path("pilotage/couverture-appels/", coverage_views.coverage_steering, name="coverage_steering"),
+    path(
+        "pilotage/couverture-appels.csv",
+        coverage_views.coverage_steering_csv,
+        name="coverage_steering_csv",
+    ),
 ]

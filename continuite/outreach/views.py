@@ -166,6 +166,11 @@ def person_detail(request, register_id: int, person_id: int):
             ],
             "overdue": person.acknowledgment_overdue(today),
             "matches": matches,
+            "followups": list(
+                person.followups.select_related(
+                    "callback_request", "appointment__service_point", "case__procedure_type"
+                ).order_by("-created_at", "-pk")
+            ),
             "acknowledge_form": AcknowledgeForm(initial={"acknowledged_on": today}),
             "end_form": EndForm(initial={"on": today}),
         },

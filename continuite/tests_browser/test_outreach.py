@@ -1,11 +1,14 @@
 """A caller works today's call list: reserves a call, records a no-answer, then reaches the
-person and a need heard becomes a call-back request. With and without JavaScript."""
+person: a need heard becomes a call-back request, and an appointment is booked for it on the
+follow-up page. With and without JavaScript."""
 
 import pytest
 from playwright.sync_api import expect
 
 from continuite.accounts.tests.factories import RoleFactory
 from continuite.appointments.models import CallbackRequest
+from continuite.appointments.slots import slots_sync
+from continuite.appointments.tests.factories import OpeningRangeFactory
 from continuite.outreach.models import Call, CallAttempt, FollowUp
 from continuite.outreach.tests.campaign_factories import CallerProfileFactory, CallFactory
 from continuite.outreach.tests.factories import RegisteredPersonFactory, town_hall
@@ -29,6 +32,15 @@ def test_a_caller_works_the_call_list_and_a_need_becomes_a_call_back(request, pa
     CallerProfileFactory(user=caller)
     first = CallFactory(person=RegisteredPersonFactory(last_name="Alphafictive"), caller=caller)
     second = CallFactory(person=RegisteredPersonFactory(last_name="Betafictive"))
+    # The town hall where needs are followed up receives the campaign's reason every morning.
+    campaign = second.campaign
+    for weekday in range(5):
+        OpeningRangeFactory(
+            service_point=campaign.followup_service_point,
+            weekday=weekday,
+            reasons=[campaign.followup_reason],
+        )
+    slots_sync(service_point=campaign.followup_service_point, horizon_days=14)
     page = request.getfixturevalue(page_fixture)
 
     # From the agent's space to the list of today's calls.
@@ -68,7 +80,8 @@ def test_a_caller_works_the_call_list_and_a_need_becomes_a_call_back(request, pa
     choose(form, "needs_medication", "")
     form.locator("[name=other_need]").fill("courses")
     form.locator("button[type=submit]").click()
-    page.wait_for_url(f"**{CALLS_URL}")
+    # The needs' follow-up page: the call-back is made, an appointment can be booked too.
+    page.wait_for_url(f"**{CALLS_URL}{second.pk}/suivi/?tentative=*")
     expect(page.locator(".fr-alert--info")).to_contain_text(
         "Les besoins recueillis deviennent une demande de rappel pour"
     )
@@ -78,3 +91,19 @@ def test_a_caller_works_the_call_list_and_a_need_becomes_a_call_back(request, pa
     assert followup.person == second.person
     assert followup.callback_request.status == CallbackRequest.Status.OPEN
     assert "courses" in followup.callback_request.note
+    expect(page.locator('[data-testid="followup-callback"]')).to_contain_text(
+        followup.callback_request.reference
+    )
+    form = page.locator('[data-testid="appointment-form"]')
+    box = form.locator("input[name=slot]").first
+    slot = box.get_attribute("value")
+    form.locator(f'label[for="{box.get_attribute("id")}"]').click()
+    expect(box).to_be_checked()
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**{CALLS_URL}{second.pk}/suivi/?tentative=*")
+    expect(page.locator(".fr-alert--success")).to_be_visible()
+    appointment = FollowUp.objects.get(kind=FollowUp.Kind.APPOINTMENT).appointment
+    assert appointment.slot_id == int(slot) and appointment.person.phone == second.person.phone
+    expect(page.locator('[data-testid="followup-appointment"]')).to_contain_text(
+        appointment.reference
+    )

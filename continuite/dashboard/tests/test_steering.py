@@ -61,3 +61,12 @@ def test_the_csv_gives_every_scope(client, crisis):
     assert lines[0].startswith("instant,perimetre")
     assert any(",national,,,7,5,0.7143" in line for line in lines)
     assert any(",departement,13," in line for line in lines)
+
+
+def test_only_steering_teams_are_offered_the_coverage_of_call_campaigns(client, crisis):
+    coverage = reverse("outreach:coverage_steering")
+    client.force_login(RoleFactory(steering=True).user)
+    assert coverage in client.get(reverse("dashboard:steering")).content.decode()
+    manager = RoleFactory(network_manager=True).user
+    client.force_login(manager)
+    assert coverage not in client.get(reverse("dashboard:steering")).content.decode()

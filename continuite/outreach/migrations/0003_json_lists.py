@@ -1,5 +1,5 @@
 """Campaign criteria and callers' languages become JSON lists, which SQLite (the embedded demo
-database) stores too; on PostgreSQL the arrays are converted in place."""
+database) stores too: on PostgreSQL, arrays created by an earlier 0002 are converted in place."""
 
 from django.db import migrations, models
 
@@ -10,8 +10,16 @@ COLUMNS = (("outreach_callcampaign", "criteria"), ("outreach_callerprofile", "la
 
 def to_json(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
-        return  # SQLite keeps any value in any column; no array could be stored there.
+        return  # SQLite never had arrays.
     for table, column in COLUMNS:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT data_type FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name = %s",
+                [table, column],
+            )
+            if cursor.fetchone()[0] != "ARRAY":
+                continue  # created as JSON by 0002 since it changed
         schema_editor.execute(
             f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE jsonb USING to_jsonb("{column}")'
         )

@@ -152,10 +152,21 @@ class Call(models.Model):
         RESOLVED = "resolved", _("Resolved")
         CANCELLED = "cancelled", _("Registration ended")
 
-    campaign = models.ForeignKey(CallCampaign, on_delete=models.CASCADE, related_name="calls")
-    person = models.ForeignKey(RegisteredPerson, on_delete=models.PROTECT, related_name="calls")
+    # Few indexes: a daily campaign writes a million calls a day. The unique constraints and
+    # `call_person_due` serve the lookups by campaign and person.
+    campaign = models.ForeignKey(
+        CallCampaign, on_delete=models.CASCADE, related_name="calls", db_index=False
+    )
+    person = models.ForeignKey(
+        RegisteredPerson, on_delete=models.PROTECT, related_name="calls", db_index=False
+    )
     plan = models.ForeignKey(
-        CallPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+        CallPlan,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        db_index=False,
     )
     due_on = models.DateField(_("due on"))
     caller = models.ForeignKey(
@@ -173,6 +184,7 @@ class Call(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("reserved by"),
+        db_index=False,
     )
     reserved_until = models.DateTimeField(_("reserved until"), null=True, blank=True)
     step = models.CharField(_("step"), max_length=10, choices=Step.choices, default=Step.PERSON)
@@ -209,8 +221,23 @@ class Call(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "due_on"], name="call_open_due"),
+            # The calls waiting for a caller: most are written already given, and stay out.
+            models.Index(
+                fields=["due_on"],
+                condition=Q(status="open", caller__isnull=True),
+                name="call_waiting",
+            ),
             models.Index(fields=["person", "due_on"], name="call_person_due"),
+            models.Index(fields=["plan"], condition=Q(plan__isnull=False), name="call_plan"),
+            # Reservations are few at a time: partial indexes stay small.
+            models.Index(
+                fields=["reserved_by"], condition=Q(reserved_by__isnull=False), name="call_reserved"
+            ),
+            models.Index(
+                fields=["reserved_until"],
+                condition=Q(reserved_until__isnull=False),
+                name="call_reservation_ends",
+            ),
         ]
 
     def __str__(self):
@@ -371,13 +398,15 @@ class Reach(models.Model):
     is one index scan, whatever the number of calls.
     """
 
-    campaign = models.ForeignKey(CallCampaign, on_delete=models.CASCADE, related_name="reaches")
+    campaign = models.ForeignKey(
+        CallCampaign, on_delete=models.CASCADE, related_name="reaches", db_index=False
+    )
     person = models.ForeignKey(RegisteredPerson, on_delete=models.PROTECT, related_name="+")
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", db_index=False)
     since = models.DateTimeField(_("to reach since"))
     reached_at = models.DateTimeField(_("first reached at"), null=True, blank=True)
     call = models.ForeignKey(
-        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
 
     class Meta:

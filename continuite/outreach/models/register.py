@@ -292,6 +292,7 @@ class RegisteredPerson(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("last caller"),
+        db_index=False,
     )
     call_plan = models.ForeignKey(
         CallPlan,

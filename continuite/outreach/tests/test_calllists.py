@@ -17,6 +17,7 @@ from continuite.outreach.calllists import (
     call_reserve,
     calls_assign,
     calls_generate,
+    daily_call_lists,
     reservations_expire,
 )
 from continuite.outreach.campaigns import call_attempt_record
@@ -238,3 +239,35 @@ def test_an_ended_registration_ends_its_open_calls_and_leaves_coverage():
     assert not Reach.objects.filter(person=person).exists()
     with pytest.raises(ValidationError):
         call_attempt_record(call=call, caller=UserFactory(), outcome="no_answer")
+
+
+def test_the_daily_lists_give_waiting_calls_first_then_write_new_ones_already_given():
+    today = timezone.localdate()
+    caller = CallerProfileFactory(daily_cap=2).user
+    campaign = CallCampaignFactory(active=True, heatwave=True)
+    waiting = CallFactory(campaign=campaign, due_on=today - timedelta(days=1))
+    first, second = RegisteredPersonFactory.create_batch(2)
+    created, given = daily_call_lists(day=today)
+    assert (created, given) == (2, 2)
+    waiting.refresh_from_db()
+    assert waiting.caller == caller  # the oldest first
+    today_calls = Call.objects.filter(due_on=today).order_by("person_id")
+    assert [c.caller_id for c in today_calls] == [caller.pk, None]  # the cap holds
+    # Run again: nothing new, nobody given twice.
+    assert daily_call_lists(day=today) == (0, 0)
+    assert Call.objects.filter(caller=caller).count() == 2
+
+
+def test_the_daily_lists_take_as_many_queries_for_many_people():
+    today = timezone.localdate()
+    CallerProfileFactory.create_batch(2)
+    CallCampaignFactory(active=True, heatwave=True)
+    RegisteredPersonFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as few:
+        daily_call_lists(day=today)
+    RegisteredPersonFactory.create_batch(30)
+    resolve_all()
+    with CaptureQueriesContext(connection) as many:
+        created, given = daily_call_lists(day=today + timedelta(days=1))
+    assert (created, given) == (32, 32)
+    assert len(many) == len(few)

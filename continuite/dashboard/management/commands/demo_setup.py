@@ -15,7 +15,7 @@ from continuite.core.models import Commune
 from continuite.core.services import territory_load
 from continuite.dashboard.models import OpenRateSnapshot
 from continuite.dashboard.services import open_rate_snapshot_take
-from continuite.outreach.demo import demo_registers
+from continuite.outreach.demo import demo_campaigns, demo_registers
 from continuite.protocol.demo import demo_closures, demo_self_assessments
 from continuite.service_points.models import CrisisStatus, Network, ServicePoint, StatusChange
 
@@ -97,6 +97,7 @@ class Command(BaseCommand):
         self.stdout.write(demo_closures())
         self.stdout.write(demo_cases())
         self.stdout.write(demo_registers())
+        self.stdout.write(demo_campaigns())
         self._print_agents(agents)
 
     @transaction.atomic
