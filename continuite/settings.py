@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -200,10 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "continuite.outreach.tasks.purge_due_records",
         "schedule": 24 * 3600,
     },
-    # Call campaigns: today's calls generated and assigned; reservations not worked go back.
+    # Call campaigns: today's calls generated and given to callers before they start (and at
+    # once when a campaign is activated); reservations not worked go back.
     "outreach-call-lists": {
         "task": "continuite.outreach.tasks.daily_call_lists",
-        "schedule": 24 * 3600,
+        "schedule": crontab(hour=6, minute=0),
     },
     "outreach-expire-reservations": {
         "task": "continuite.outreach.tasks.expire_call_reservations",

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from continuite.core.views import health
+
 urlpatterns = [
     path("", include("continuite.service_points.urls")),
     path("compte/", include("continuite.accounts.urls")),
@@ -14,4 +16,5 @@ urlpatterns = [
     path("notifications/", include("continuite.notifications.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("sante/", health, name="health"),
 ]

@@ -16,6 +16,7 @@ from continuite.accounts.audit import audit_record
 
 from . import ladder
 from .models import Call, CallAttempt, CallCampaign, Criterion, Reach, RegisteredPerson
+from .tasks import daily_call_lists
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -124,6 +125,9 @@ def campaign_activate(
         target=campaign,
         alert=campaign.alert_kind,
     )
+    if campaign.runs_on(timezone.localdate()):
+        # The alert is now: today's calls are generated at once, not at tomorrow's run.
+        transaction.on_commit(daily_call_lists.delay, robust=True)
     return campaign
 
 

@@ -19,7 +19,11 @@ from continuite.outreach.campaigns import (
 from continuite.outreach.ladder import Outcome, Step
 from continuite.outreach.models import Call, CallAttempt, CallCampaign
 from continuite.outreach.tests.campaign_factories import CallCampaignFactory, CallFactory
-from continuite.outreach.tests.factories import RegisterFactory, town_hall
+from continuite.outreach.tests.factories import (
+    RegisteredPersonFactory,
+    RegisterFactory,
+    town_hall,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +82,26 @@ def test_the_alert_plan_activates_a_draft_once():
     assert (campaign.status, campaign.alert_kind, campaign.activated_at) == ("active", "cold", now)
     with pytest.raises(ValidationError):
         campaign_activate(campaign=campaign, actor=UserFactory())
+
+
+def test_activating_a_campaign_makes_todays_calls_at_once(django_capture_on_commit_callbacks):
+    campaign = CallCampaignFactory()
+    person = RegisteredPersonFactory(register=campaign.registers.get())
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        campaign_activate(campaign=campaign, actor=UserFactory())
+    assert len(queued) == 1
+    assert Call.objects.filter(
+        campaign=campaign, person=person, due_on=timezone.localdate()
+    ).exists()
+
+
+def test_a_campaign_starting_later_waits_for_its_first_day(django_capture_on_commit_callbacks):
+    campaign = CallCampaignFactory(starts_on=timezone.localdate() + timedelta(days=2))
+    RegisteredPersonFactory(register=campaign.registers.get())
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        campaign_activate(campaign=campaign, actor=UserFactory())
+    assert queued == []
+    assert not Call.objects.exists()
 
 
 def test_ending_a_campaign_before_its_start_is_refused():
