@@ -3,8 +3,9 @@
 Generation reads the people due of each campaign once, chooses their callers in memory and
 writes the calls in one statement (arrays unnested), already given: a million calls a day
 are written once, never updated after. It is idempotent: a person (or a shared call plan)
-called within the campaign's frequency, or whose call is still open, gets no new call, and the
-unique constraints catch a second run at the same moment.
+called within the campaign's frequency, or whose call is still open, gets no new call; runs
+take one advisory lock, so a second run at the same moment waits, then finds nobody due (the
+unique constraints stay as the last guard).
 """
 
 from collections import defaultdict
@@ -190,7 +191,7 @@ def _generate(campaign: CallCampaign, day: date, now: datetime, assigner) -> tup
             [("bigint", new_people), ("varchar", new_communes)],
         )
     assigned = sum(caller is not None for caller in callers)
-    if created != len(people):  # another run got there first for some: count what is there
+    if created != len(people):  # SQLite skipped rows another run wrote: count what is there
         assigned = Call.objects.filter(
             campaign=campaign, due_on=day, created_at=now, caller__isnull=False
         ).count()
