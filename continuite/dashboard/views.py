@@ -7,9 +7,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from continuite.accounts.models import Role
+from continuite.core.maps import choropleth_svg, rate_class
 
 from .access import access_steering_scope
-from .maps import choropleth_svg, rate_class
 from .models import OpenRateSnapshot
 from .queries import open_rates
 

@@ -2,6 +2,7 @@
 logged read) for its managers, and every active campaign's figures for steering teams."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +15,8 @@ from django.views.decorators.http import require_GET
 
 from continuite.accounts.audit import audit_record
 from continuite.appointments.phones import display_phone
-from continuite.dashboard.maps import RateClasses, choropleth_svg, rate_class
+from continuite.core.maps import RateClasses, choropleth_svg, rate_class
+from continuite.core.models import Commune
 
 from .access import access_campaign_by_id, access_coverage_steering, calls_visible_to
 from .campaign_forms import DepartementForm
@@ -151,7 +153,11 @@ def coverage(request, campaign_id: int):
     return render(
         request,
         "outreach/coverage.html",
-        {"campaign": campaign, **context},
+        {
+            "campaign": campaign,
+            "unreached_url": reverse("outreach:coverage_unreached", args=[campaign.pk]),
+            **context,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -173,9 +179,13 @@ def coverage_unreached(request, campaign_id: int):
     """The people the campaign has not reached yet, waiting the longest first. Names and phones
     only for the people of the manager's registers; the read is logged."""
     campaign = access_campaign_by_id(request.user, campaign_id)
-    page = Paginator(
-        unreached(campaign).select_related("person", "commune"), UNREACHED_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    people = unreached(campaign).select_related("person", "commune")
+    # ?commune=69381: the people of one commune (from the coverage's table of communes).
+    commune = request.GET.get("commune", "").strip().upper()
+    commune = Commune.objects.filter(pk=commune).first() if commune else None
+    if commune is not None:
+        people = people.filter(commune=commune)
+    page = Paginator(people, UNREACHED_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     person_ids = [reach.person_id for reach in rows]
     visible = set(
@@ -208,8 +218,18 @@ def coverage_unreached(request, campaign_id: int):
         target=campaign,
         people=person_ids,
         page=page.number,
+        commune=commune.pk if commune else "",
     )
-    return render(request, "outreach/coverage_unreached.html", {"campaign": campaign, "page": page})
+    return render(
+        request,
+        "outreach/coverage_unreached.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "commune": commune,
+            "params": urlencode({"commune": commune.pk}) if commune else "",
+        },
+    )
 
 
 def _steering_names(within: set[str] | None) -> dict[str, str]:

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from continuite.accounts.models import AuditLog
 from continuite.accounts.tests.factories import RoleFactory, UserFactory
+from continuite.core.maps import rate_class
 from continuite.core.models import Commune, Departement
-from continuite.dashboard.maps import rate_class
 from continuite.outreach.coverage import Coverage, active_campaigns_coverage, campaign_coverage
 from continuite.outreach.coverage_views import reach_class
 from continuite.outreach.models import CallCampaign, Reach
@@ -216,6 +216,34 @@ def test_the_unreached_list_waits_longest_first_names_in_scope_only_and_is_logge
     assert log.details["people"] == [paris.person_id, lyon.person_id]
 
 
+def test_a_communes_people_not_reached_are_listed_from_its_row(client, manager, campaign):
+    client.force_login(manager)
+    page = client.get(reverse("outreach:coverage", args=[campaign.pk]), {"departement": "69"})
+    url = reverse("outreach:coverage_unreached", args=[campaign.pk])
+    html = page.content.decode()
+    lyon_1er = re.search(r'<tr data-code="69381">(.*?)</tr>', html, re.S).group(1)
+    assert f"{url}?commune=69381" in lyon_1er
+    # Lyon 2e: everybody reached, nothing to list.
+    assert url not in re.search(r'<tr data-code="69382">(.*?)</tr>', html, re.S).group(1)
+    listed = client.get(url, {"commune": "69381"})
+    assert listed.status_code == 200
+    lyon = Reach.objects.get(campaign=campaign, commune_id="69381", reached_at__isnull=True)
+    assert re.findall(r'<tr id="reach-(\d+)">', listed.content.decode()) == [str(lyon.pk)]
+    assert 'id="commune-filter"' in listed.content.decode()
+    log = AuditLog.objects.get(action="outreach.coverage.unreached.read")
+    assert (log.details["people"], log.details["commune"]) == ([lyon.person_id], "69381")
+    # An unknown code filters nothing out: the whole list, without the filter's line.
+    everyone = client.get(url, {"commune": "99999"}).content.decode()
+    assert len(re.findall(r'<tr id="reach-', everyone)) == 2
+    assert 'id="commune-filter"' not in everyone
+
+
+def test_the_steering_view_links_to_no_list_of_people(client, campaign):
+    client.force_login(RoleFactory(steering=True).user)
+    html = client.get(reverse("outreach:coverage_steering"), {"departement": "69"}).content
+    assert b"non-joints" not in html
+
+
 def test_the_unreached_list_is_paginated_by_50(client, manager, t0):
     campaign = CallCampaignFactory(registers=[RegisterFactory()], active=True)
     register = RegisterFactory()
@@ -229,6 +257,9 @@ def test_the_unreached_list_is_paginated_by_50(client, manager, t0):
     assert len(re.findall(r'<tr id="reach-', second)) == 1
     logs = AuditLog.objects.filter(action="outreach.coverage.unreached.read").order_by("pk")
     assert [len(log.details["people"]) for log in logs] == [50, 1]
+    # Pages of one commune keep the commune.
+    of_lyon = client.get(url, {"commune": "69381"}).content.decode()
+    assert "?commune=69381&amp;page=2" in of_lyon
 
 
 def test_a_manager_of_another_commune_sees_neither_coverage_nor_unreached_list(client, campaign):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 from django.utils.safestring import SafeString
 
-from continuite.dashboard.maps import choropleth_svg, rate_class
+from continuite.core.maps import choropleth_svg, rate_class
 
 SVG = "{http://www.w3.org/2000/svg}"
 

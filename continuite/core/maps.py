@@ -1,4 +1,6 @@
-"""Server-side SVG choropleth of French départements, overseas ones drawn in inset boxes."""
+"""Server-side SVG choropleth of French départements, overseas ones drawn in inset boxes.
+
+In `core` so that every pillar and the dashboard draw their maps alike."""
 
 import gzip
 import json
@@ -16,9 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-GEOJSON_PATH = (
-    Path(__file__).resolve().parent.parent / "core" / "data" / "departements_anct.geojson.gz"
-)
+GEOJSON_PATH = Path(__file__).resolve().parent / "data" / "departements_anct.geojson.gz"
 
 # Official order of the overseas départements, top to bottom in the inset column.
 OVERSEAS_CODES = ("971", "972", "973", "974", "976")
