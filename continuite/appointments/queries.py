@@ -89,7 +89,7 @@ def reason_closed_at(slot: Slot, reason: Reason) -> bool:
     return any(w.covers(slot.starts_at, slot.ends_at, w.service_point.time_zone) for w in windows)
 
 
-def _without_closures(bookable, reason: Reason):
+def without_closures(bookable, reason: Reason):
     """Slots outside the whole-day partial closures of the reason, in the same query.
 
     A closure of some reasons for some hours of each day is refused at booking
@@ -153,7 +153,7 @@ def earliest_slots(
     if not range_ids:
         return []
     first, _last = booking_window(reason, now)
-    bookable = _without_closures(
+    bookable = without_closures(
         _bookable_for(reason, now).filter(opening_range_id__in=range_ids), reason
     )
     found: list[tuple[int, datetime]] = []
@@ -251,7 +251,7 @@ def move_choices(
     if not ServicePoint.objects.not_closed_at(now).filter(pk=appointment.service_point_id).exists():
         return []
     return list(
-        _without_closures(_bookable_for(appointment.reason, now), appointment.reason)
+        without_closures(_bookable_for(appointment.reason, now), appointment.reason)
         .filter(
             service_point_id=appointment.service_point_id,
             opening_range__reasons=appointment.reason,

@@ -8,14 +8,15 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from continuite.accounts.audit import audit_record
 from continuite.appointments.callbacks import callback_request_create
-from continuite.appointments.models import Appointment, CallbackRequest, ClosedWindow, Slot
+from continuite.appointments.models import Appointment, CallbackRequest, Slot
+from continuite.appointments.queries import without_closures
 from continuite.appointments.services import appointment_book
 from continuite.cases.models import Case, ProcedureType
 from continuite.cases.services import case_create
@@ -132,25 +133,18 @@ def followup_slots(
         return []
     now = now or timezone.now()
     until = min(now + timedelta(days=days), now + timedelta(days=reason.max_horizon_days))
-    reason_closed = ClosedWindow.objects.filter(
-        service_point_id=OuterRef("service_point_id"),
-        reasons=reason,
-        daily_from__isnull=True,
-        starts_at__lt=OuterRef("ends_at"),
-    ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=OuterRef("starts_at")))
+    bookable = Slot.objects.bookable().filter(
+        service_point=point,
+        opening_range__reasons=reason,
+        opening_range__ended_at__isnull=True,
+        mode__in=reason.modes(),
+        starts_at__gt=now,
+        starts_at__lte=until,
+    )
     return list(
-        Slot.objects.bookable()
-        .filter(
-            service_point=point,
-            opening_range__reasons=reason,
-            opening_range__ended_at__isnull=True,
-            mode__in=reason.modes(),
-            starts_at__gt=now,
-            starts_at__lte=until,
-        )
+        without_closures(bookable, reason)
         .annotate(point_status=status_in_force(OuterRef("service_point_id"), OuterRef("starts_at")))
         .exclude(point_status=CrisisStatus.CLOSED)
-        .exclude(Exists(reason_closed))
         .order_by("starts_at", "pk")[:limit]
     )
 
