@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Event
 
 from continuite.notifications.models import Message
-from continuite.notifications.services import Attachment, Composed, message_enqueue
+from continuite.notifications.services import Attachment, Composed, message_build, outbox_add
 
 from .links import manage_url
 from .models import Appointment, CallbackRequest, Mode
@@ -62,29 +62,39 @@ def ics_for(appointment: Appointment) -> str:
     return calendar.to_ical().decode()
 
 
-def appointment_notify(*, appointment: Appointment, kind: str) -> None:
-    """Write the person's messages for this event to the outbox (once per event and channel).
-
-    Only the rows are written here, in the booking's transaction; the worker composes the texts
-    and the calendar file (`compose`) just before sending, which keeps bookings fast.
-    """
+def appointment_messages(*, appointment: Appointment, kind: str) -> list[Message]:
+    """The person's unsaved outbox messages for this event: an SMS, and an email if they gave
+    one; one per event and channel (their dedup keys). The worker composes the texts and the
+    calendar file (`compose`) just before sending, which keeps bookings fast."""
     key = f"appointment:{appointment.pk}:{kind}"
     args = {"appointment": appointment.pk, "kind": kind}
-    message_enqueue(
-        channel=Message.Channel.SMS,
-        to=appointment.person.phone,
-        dedup_key=f"{key}:sms",
-        composer=COMPOSER,
-        composer_args=args,
-    )
-    if appointment.person.email:
-        message_enqueue(
-            channel=Message.Channel.EMAIL,
-            to=appointment.person.email,
-            dedup_key=f"{key}:email",
+    messages = [
+        message_build(
+            channel=Message.Channel.SMS,
+            to=appointment.person.phone,
+            dedup_key=f"{key}:sms",
             composer=COMPOSER,
             composer_args=args,
         )
+    ]
+    if appointment.person.email:
+        messages.append(
+            message_build(
+                channel=Message.Channel.EMAIL,
+                to=appointment.person.email,
+                dedup_key=f"{key}:email",
+                composer=COMPOSER,
+                composer_args=args,
+            )
+        )
+    return messages
+
+
+def appointment_notify(*, appointment: Appointment, kind: str) -> None:
+    """Write the person's messages for this event to the outbox, in the caller's transaction
+    (a repeated event writes nothing more)."""
+    for message in appointment_messages(appointment=appointment, kind=kind):
+        outbox_add(message)
 
 
 COMPOSER = "continuite.appointments.messages.compose"

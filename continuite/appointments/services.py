@@ -5,24 +5,19 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from continuite.service_points.models import CrisisStatus, status_in_force
+from continuite.notifications.bulk import deliveries_queue, messages_check
+from continuite.service_points.models import CrisisStatus
 
-from .messages import appointment_notify
-from .models import (
-    Appointment,
-    AppointmentEvent,
-    ClosedWindow,
-    OpeningRange,
-    Person,
-    Reason,
-    Slot,
-)
-from .phones import normalize_phone
+from . import booking
+from .messages import appointment_messages, appointment_notify
+from .models import Appointment, AppointmentEvent, Person, Reason, Slot
+from .phones import national_number, normalize_phone
 from .queries import reason_closed_at
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -102,36 +97,6 @@ def _active_for_reason(person: Person, reason: Reason, *, email: str):
     )
 
 
-def _slot_to_book(slot_id: int, reason: Reason) -> Slot | None:
-    """The slot with what the checks of a booking read, in one query; None if it is gone.
-
-    `point_status`: its service point's status at its start; `serves_reason`: whether its
-    opening range serves the reason; `departement_code`: to read the phone number.
-    """
-    slots = Slot.objects.filter(pk=slot_id).annotate(
-        point_status=status_in_force(OuterRef("service_point_id"), OuterRef("starts_at")),
-        serves_reason=Exists(
-            OpeningRange.reasons.through.objects.filter(
-                openingrange_id=OuterRef("opening_range_id"), reason_id=reason.pk
-            )
-        ),
-        departement_code=F("service_point__departement_id"),
-        # A partial closure of the reason around that time (its hours of the day are checked
-        # in Python, only then).
-        reason_closure=Exists(
-            ClosedWindow.objects.filter(
-                service_point_id=OuterRef("service_point_id"),
-                reasons=reason,
-                starts_at__lt=OuterRef("ends_at"),
-            ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=OuterRef("starts_at")))
-        ),
-    )
-    try:
-        return slots.get()
-    except Slot.DoesNotExist:
-        return None
-
-
 def _earlier(submission_key: uuid.UUID | None) -> Appointment | None:
     """The appointment booked with this form's one-time key (a second click, a reload)."""
     if not submission_key:
@@ -155,7 +120,7 @@ def release_seat(slot_id: int) -> None:
 def appointment_book(
     *,
     slot_id: int,
-    reason: Reason,
+    reason: Reason | int,
     mode: str,
     name: str,
     phone: str,
@@ -169,11 +134,13 @@ def appointment_book(
 ) -> Appointment:
     """Book one seat of a slot for a person, or explain in French why not; nothing booked twice.
 
-    Bookings come in bursts, so this is one transaction of few statements: the slot with all
-    the checks need (whether it serves the reason, its service point's status at its start) in
-    one query; the person inserted or updated, and locked; their active appointments counted;
-    the seat taken by one conditional UPDATE; then the appointment, its history line and its
-    messages inserted.
+    `reason` is a reason or its id: its rules are read again with the slot in any case.
+
+    Bookings come in bursts, so this is one transaction of two statements on PostgreSQL
+    (`booking`): the slot with all the checks need, then, once the checks pass in Python, the
+    person, their active appointments counted, the seat taken by one conditional UPDATE, the
+    appointment, its history line and its messages, all in one. Public bookings are refused
+    at a counter closed now, as the booking page says.
 
     A form sent again (a second click, a reload) gets the appointment it booked the first
     time: its key is unique, so the second booking cannot be recorded; it is refused (the seat
@@ -181,12 +148,16 @@ def appointment_book(
     is rolled back whole, and the first booking is looked up only then.
     """
     now = now or timezone.now()
+    reason_id = reason.pk if isinstance(reason, Reason) else reason
+    by_agent = actor is not None and actor.is_authenticated
     try:
         with transaction.atomic():
-            slot = _slot_to_book(slot_id, reason)
-            if slot is None:
+            read = booking.slot_read(
+                slot_id=slot_id, reason_id=reason_id, now=now, lock_key=_lock_key(phone)
+            )
+            if read is None:
                 raise ValidationError(_("This slot no longer exists. Choose another one."))
-            by_agent = actor is not None and actor.is_authenticated
+            slot, reason = read.slot, read.reason
             _check_slot_for_reason(
                 slot,
                 reason,
@@ -195,6 +166,13 @@ def appointment_book(
                 by_agent=by_agent,
                 via_lottery=via_lottery or replacing is not None,
             )
+            public = not (by_agent or via_lottery or replacing is not None)
+            if public and slot.point_status_now == CrisisStatus.CLOSED:
+                raise ValidationError(
+                    _(
+                        "This counter is closed for now: it takes no appointment. Choose another one."
+                    )
+                )
             if slot.reason_closure and reason_closed_at(slot, reason):
                 raise ValidationError(
                     _(
@@ -204,43 +182,95 @@ def appointment_book(
             name, email = " ".join(name.split()), email.strip().lower()
             if not name:
                 raise ValidationError({"name": _("Give the name of the person who will come.")})
-            person = person_for(
-                name=name, phone=phone, email=email, departement_code=slot.departement_code
-            )
-            active = _active_for_reason(person, reason, email=email)
-            if replacing is not None:
-                active = active.exclude(pk=replacing.pk)
-            if active.count() >= reason.max_active_per_person:
+            e164 = normalize_phone(phone, departement_code=read.departement_code)
+            if e164 is None:
                 raise ValidationError(
-                    _(
-                        "You already have an appointment for this reason. Cancel or move it before booking another."
-                    )
+                    {"phone": _("This phone number is not valid. Example: 06 12 34 56 78.")}
                 )
-            if not take_seat(slot.pk):
-                raise ValidationError(_("This slot has just been taken. Choose another one."))
-            appointment = Appointment.objects.create(
+            appointment = Appointment(
+                pk=read.appointment_id,
                 reference=new_reference(),
                 slot=slot,
                 service_point_id=slot.service_point_id,
                 reason=reason,
-                person=person,
+                person=Person(phone=e164, name=name, email=email),
                 mode=mode,
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 submission_key=submission_key,
                 booked_by=actor if by_agent else None,
             )
-            AppointmentEvent.objects.create(
-                appointment=appointment, kind="booked", actor=actor if by_agent else None
-            )
-            if notify:
-                _notify(appointment, "confirmation")
+            if writes_in_one_statement():
+                _seat_write(appointment, actor if by_agent else None, replacing, notify)
+            else:
+                _seat_write_in_steps(appointment, actor if by_agent else None, replacing, notify)
             return appointment
     except (ValidationError, IntegrityError):
         earlier = _earlier(submission_key)
         if earlier is None:
             raise
         return earlier
+
+
+def writes_in_one_statement() -> bool:
+    """Whether the database takes a booking's writes as one statement (PostgreSQL's
+    data-modifying CTEs); others, like the SQLite demo, take them one at a time."""
+    return connection.vendor == "postgresql"
+
+
+def _lock_key(phone: str) -> int | None:
+    """The key of the per-person lock: the number's digits, folded into a 32-bit integer."""
+    digits = national_number(phone)
+    return None if digits is None else digits % 2_147_483_647
+
+
+_CAP_REACHED = gettext_lazy(
+    "You already have an appointment for this reason. Cancel or move it before booking another."
+)
+_SLOT_TAKEN = gettext_lazy("This slot has just been taken. Choose another one.")
+
+
+def _seat_write(appointment: Appointment, actor, replacing: Appointment | None, notify: bool):
+    """The person, the seat, the appointment, its history and messages: one statement."""
+    messages = appointment_messages(appointment=appointment, kind="confirmation") if notify else []
+    messages_check(messages)
+    written = booking.seat_write(
+        appointment=appointment,
+        event=AppointmentEvent(appointment=appointment, kind="booked", actor=actor),
+        messages=messages,
+        replacing_id=replacing.pk if replacing is not None else None,
+        now=timezone.now(),
+    )
+    if written.active >= appointment.reason.max_active_per_person:
+        raise ValidationError(str(_CAP_REACHED))
+    if not written.seated:
+        raise ValidationError(str(_SLOT_TAKEN))
+    person = appointment.person
+    person.pk, person._state.adding = written.person_id, False
+    appointment.person, appointment._state.adding = person, False
+    deliveries_queue(written.message_ids)
+
+
+def _seat_write_in_steps(
+    appointment: Appointment, actor, replacing: Appointment | None, notify: bool
+):
+    """The same as `_seat_write`, a statement at a time, through the ORM (the SQLite demo)."""
+    wanted = appointment.person
+    person = person_for(
+        name=wanted.name, phone=wanted.phone, email=wanted.email, departement_code=""
+    )
+    active = _active_for_reason(person, appointment.reason, email=wanted.email)
+    if replacing is not None:
+        active = active.exclude(pk=replacing.pk)
+    if active.count() >= appointment.reason.max_active_per_person:
+        raise ValidationError(str(_CAP_REACHED))
+    if not take_seat(appointment.slot_id):
+        raise ValidationError(str(_SLOT_TAKEN))
+    appointment.person = person
+    appointment.save(force_insert=True)
+    AppointmentEvent.objects.create(appointment=appointment, kind="booked", actor=actor)
+    if notify:
+        _notify(appointment, "confirmation")
 
 
 def _locked(appointment: Appointment) -> Appointment:

@@ -299,10 +299,11 @@ def _book_page(request, slot: Slot, reason: Reason | None, context: dict, *, sta
 def book(request, slot_id: int):
     """Step 3: name and phone for the chosen slot; a second sending of the form books nothing more.
 
-    Bookings come in bursts: a POST that books reads the slot (with its counter's status now)
-    and the reason it names, then leaves the rest to the service, which checks the reason
-    again and answers a form sent twice with its first booking. The counter, the link back to
-    the free times and that first booking are looked up here only on the way to a page.
+    Bookings come in bursts: a POST with a valid form goes straight to the service, which
+    reads the slot and the reason the form names, checks them (its counter closed now
+    included) and answers a form sent twice with its first booking. The slot, its counter,
+    the link back to the free times and that first booking are looked up here only on the
+    way to a page.
     """
     now = timezone.now()
     if request.method == "GET":
@@ -314,34 +315,40 @@ def book(request, slot_id: int):
         q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
         form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
         return _book_page(request, slot, reason, {"form": form}, status=200)
-    slot = _slot_with_status(slot_id, now, with_point=False)
-    reason = _reason_sent(request.POST.get("reason"))
-    problem = _slot_problem(slot, reason, now)
     form = BookingForm(request.POST)
-    if not problem and form.is_valid():
+    if form.is_valid():
         try:
             appointment = appointment_book(
-                slot_id=slot.pk,
-                reason=reason,
+                slot_id=slot_id,
+                reason=form.cleaned_data["reason"],
                 mode=form.cleaned_data["mode"],
                 name=form.cleaned_data["name"],
                 phone=form.cleaned_data["phone"],
                 email=form.cleaned_data["email"],
                 submission_key=form.cleaned_data["submission_key"],
+                now=now,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            refusal = error
         else:
             # Also the answer to the same form sent again: the service returns the first booking.
             return redirect("appointments:confirmation", token=manage_token(appointment))
     else:
         # Not sent to the service: unless this form booked already (sent twice, the slot now
         # full), say why.
+        refusal = None
         earlier = _earlier_booking(request.POST)
         if earlier is not None:
             return redirect("appointments:confirmation", token=manage_token(earlier))
-    context = {"form": form, "problem": problem} if problem else {"form": form}
-    return _book_page(request, slot, reason, context, status=400)
+    # The page of a refusal: what is wrong with the slot itself, or else with the form.
+    slot = _slot_with_status(slot_id, now, with_point=True)
+    reason = _reason_sent(request.POST.get("reason"))
+    problem = _slot_problem(slot, reason, now)
+    if problem:
+        return _book_page(request, slot, reason, {"form": form, "problem": problem}, status=400)
+    if refusal is not None:
+        _add_errors(form, refusal)
+    return _book_page(request, slot, reason, {"form": form}, status=400)
 
 
 # Step 4 and after: the confirmation and the manage link.

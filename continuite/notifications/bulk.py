@@ -14,20 +14,37 @@ def messages_enqueue_bulk(messages: list[Message]) -> list[Message]:
     """
     if not messages:
         return []
+    messages_check(messages)
+    created = Message.objects.bulk_create(messages)
+    deliveries_queue([message.pk for message in created])
+    return created
+
+
+def messages_check(messages: list[Message]) -> None:
+    """Refuse (ValueError) unsaved messages that could not be sent or told apart."""
     for message in messages:
         if not message.body and not message.composer:
             raise ValueError("a message needs a body or a composer")
         if not message.dedup_key:
             raise ValueError("a message needs a dedup_key")
-    created = Message.objects.bulk_create(messages)
-    ids = [message.pk for message in created]
+
+
+def deliveries_queue(ids: list[int]) -> None:
+    """Queue the delivery of messages just written, once the caller's transaction commits.
+
+    One publication to the broker for them all: a single message is queued itself, a batch
+    by one task that fans the deliveries out from a worker.
+    """
+    if not ids:
+        return
 
     def queue() -> None:
-        from .tasks import queue_deliveries
+        from .tasks import deliver_message, queue_deliveries
 
-        # One task fans the deliveries out from a worker: the writer publishes once per batch.
-        queue_deliveries.delay(ids)
+        if len(ids) == 1:
+            deliver_message.delay(ids[0])
+        else:
+            queue_deliveries.delay(ids)
 
     # Robust: the messages are committed; a broker outage is left to the deliver_pending sweep.
     transaction.on_commit(queue, robust=True)
-    return created

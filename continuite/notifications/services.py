@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from .bulk import deliveries_queue
 from .models import Message
 
 
@@ -42,9 +43,35 @@ def message_enqueue(
     and returning a `Composed`) that the worker calls before sending. A second call with the
     same dedup_key returns the first message and queues nothing more.
     """
+    return outbox_add(
+        message_build(
+            channel=channel,
+            to=to,
+            dedup_key=dedup_key,
+            body=body,
+            subject=subject,
+            attachment=attachment,
+            composer=composer,
+            composer_args=composer_args,
+        )
+    )
+
+
+def message_build(
+    *,
+    channel: str,
+    to: str,
+    dedup_key: str,
+    body: str = "",
+    subject: str = "",
+    attachment: Attachment | None = None,
+    composer: str = "",
+    composer_args: dict | None = None,
+) -> Message:
+    """An unsaved outbox message (see `message_enqueue` for its arguments)."""
     if not body and not composer:
         raise ValueError("a message needs a body or a composer")
-    message = Message(
+    return Message(
         channel=channel,
         to=to,
         subject=subject,
@@ -56,18 +83,21 @@ def message_enqueue(
         composer_args=composer_args or {},
         dedup_key=dedup_key,
     )
+
+
+def outbox_add(message: Message) -> Message:
+    """Write an unsaved message in the caller's transaction and queue its delivery on commit;
+    a message of the same dedup_key already there is returned instead, and nothing is queued."""
     # Insert first (the usual case: a new event); only a repeated event reads the first row.
     try:
         with transaction.atomic():
             message.save(force_insert=True)
     except IntegrityError:
-        return Message.objects.get(dedup_key=dedup_key)
-    from .tasks import deliver_message
-
-    # Robust: the message is committed whatever happens here. A broker outage (or, when
-    # tasks run eagerly, a failed send) is logged and left to the deliver_pending sweep,
+        return Message.objects.get(dedup_key=message.dedup_key)
+    # Robust: the message is committed whatever happens when it is queued. A broker outage (or,
+    # when tasks run eagerly, a failed send) is logged and left to the deliver_pending sweep,
     # instead of failing the caller's request after its commit and skipping later callbacks.
-    transaction.on_commit(lambda: deliver_message.delay(message.pk), robust=True)
+    deliveries_queue([message.pk])
     return message
 
 

@@ -1,0 +1,314 @@
+"""The SQL of the booking hot path: one read before the checks, one write after them.
+
+Bookings come in bursts (tens of thousands a minute when a network releases its slots), so a
+booking is two statements in one transaction, written here in SQL rather than built by the
+ORM on every call (building the queries cost more than running them):
+
+1. `slot_read`: the slot, its service point's status at its start and now, whether its range
+   serves the reason, whether a partial closure of the reason may cover it, and the reason
+   itself. On PostgreSQL the same statement takes a transaction lock on the phone number
+   (so that one person's bookings are counted one at a time: the per-person cap cannot be
+   raced) and draws the appointment's id (so that its messages are written with it).
+2. `seat_write` (PostgreSQL): one statement with data-modifying CTEs. The person is inserted
+   or updated, their active appointments of the reason counted, the seat taken by the guarded
+   UPDATE (only while that count is under the cap), and the appointment, its history line
+   and its outbox messages inserted. It reports the count and whether the seat was taken; on
+   a refusal the caller raises and the transaction is rolled back, so nothing stays written.
+   Other databases (the embedded SQLite demo) take the same steps through the ORM
+   (`services._seat_write_in_steps`).
+
+Statements run on a server-side binding cursor: psycopg prepares a statement it runs often,
+so PostgreSQL parses and plans each of these once per connection.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.utils import timezone
+
+from continuite.notifications.models import Message
+from continuite.service_points.models import CrisisStatus
+
+from .models import Appointment, AppointmentEvent, Reason, Slot
+
+_REASON_FIELDS = list(Reason._meta.concrete_fields)
+
+# The key space of the per-person lock (pg_advisory_xact_lock(class, key)).
+PERSON_LOCK_CLASS = 26_112_020
+
+
+def _status_at(at: str) -> str:
+    """The crisis status in force at `at` for the slot's service point, as `status_in_force`."""
+    return f"""COALESCE((
+        SELECT c.status FROM service_points_statuschange c
+        WHERE c.service_point_id = s.service_point_id AND c.starts_at <= {at}
+          AND (c.ends_at IS NULL OR c.ends_at > {at})
+        ORDER BY c.starts_at DESC, c.id DESC LIMIT 1), '{CrisisStatus.OPEN.value}')"""
+
+
+def _slot_read_sql(vendor: str) -> str:
+    reason_columns = ", ".join(f"r.{f.column}" for f in _REASON_FIELDS)
+    postgresql = vendor == "postgresql"
+    return f"""
+        SELECT s.service_point_id, s.opening_range_id, s.mode, s.starts_at, s.ends_at,
+          sp.departement_id,
+          {_status_at("s.starts_at")} AS point_status,
+          {_status_at("%(now)s")} AS point_status_now,
+          EXISTS (
+            SELECT 1 FROM appointments_openingrange_reasons rr
+            WHERE rr.openingrange_id = s.opening_range_id AND rr.reason_id = r.id
+          ) AS serves_reason,
+          EXISTS (
+            SELECT 1 FROM appointments_closedwindow w
+            JOIN appointments_closedwindow_reasons wr ON wr.closedwindow_id = w.id
+            WHERE w.service_point_id = s.service_point_id AND wr.reason_id = r.id
+              AND w.starts_at < s.ends_at AND (w.ends_at IS NULL OR w.ends_at > s.starts_at)
+          ) AS reason_closure,
+          {"pg_advisory_xact_lock(%(lock_class)s::integer, %(lock_key)s::integer)," if postgresql else ""}
+          {"nextval(pg_get_serial_sequence('appointments_appointment', 'id'))" if postgresql else "NULL"},
+          {reason_columns}
+        FROM appointments_slot s
+        JOIN service_points_servicepoint sp ON sp.id = s.service_point_id
+        JOIN appointments_reason r ON r.id = %(reason)s
+        WHERE s.id = %(slot)s
+    """
+
+
+_SQL: dict[str, str] = {}
+
+
+def _sql(name: str, build) -> str:
+    key = f"{connection.vendor}:{name}"
+    if key not in _SQL:
+        _SQL[key] = build(connection.vendor)
+    return _SQL[key]
+
+
+def _cursor():
+    """A cursor binding its parameters on the server (PostgreSQL), in Django's wrapper.
+
+    The wrapper keeps what Django does around a query: errors raised as Django's own
+    (IntegrityError...), execute wrappers, and the query log when it is on (tests count
+    statements with it).
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
+    return wrapper(_preparing_cursor()(connection.connection), connection)
+
+
+@cache
+def _preparing_cursor():
+    """psycopg's server-binding cursor that prepares every statement it runs.
+
+    Django turns psycopg's automatic preparation off (for connection poolers in transaction
+    mode); these few statements are prepared all the same, once per connection. Behind
+    PgBouncer, that needs its support of prepared statements (max_prepared_statements, 1.21+).
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(query, params, **{**kwargs, "prepare": True})
+
+    return PreparingCursor
+
+
+def _aware(value: datetime) -> datetime:
+    """A datetime read by a raw query: aware (SQLite gives naive UTC ones)."""
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+@dataclass
+class SlotRead:
+    """What a booking checks, read in one statement: the slot (with the checks' annotations),
+    the reason, and on PostgreSQL the id the appointment will have."""
+
+    slot: Slot
+    reason: Reason
+    departement_code: str
+    appointment_id: int | None
+
+
+def slot_read(*, slot_id: int, reason_id: int, now: datetime, lock_key: int | None) -> SlotRead:
+    """The slot and the reason for a booking, or None if either does not exist.
+
+    The slot carries `point_status` (its service point's status at its start),
+    `point_status_now`, `serves_reason` (its opening range serves the reason) and
+    `reason_closure` (a partial closure of the reason overlaps it; its hours of the day are
+    left to `queries.reason_closed_at`).
+    """
+    params = {
+        "slot": slot_id,
+        "reason": reason_id,
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "lock_class": PERSON_LOCK_CLASS,
+        "lock_key": lock_key,
+    }
+    with _cursor() as cursor:
+        cursor.execute(_sql("slot_read", _slot_read_sql), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (point_id, range_id, mode, starts_at, ends_at, departement, status, status_now, serves) = row[
+        :9
+    ]
+    closure = row[9]
+    if connection.vendor == "postgresql":
+        appointment_id, reason_values = row[11], row[12:]
+    else:
+        appointment_id, reason_values = None, row[11:]
+    slot = Slot(
+        pk=slot_id,
+        service_point_id=point_id,
+        opening_range_id=range_id,
+        mode=mode,
+        starts_at=_aware(starts_at),
+        ends_at=_aware(ends_at),
+    )
+    slot.point_status, slot.point_status_now = status, status_now
+    slot.serves_reason, slot.reason_closure = bool(serves), bool(closure)
+    reason = Reason.from_db(
+        connection.alias, [f.attname for f in _REASON_FIELDS], list(reason_values)
+    )
+    return SlotRead(slot, reason, departement, appointment_id)
+
+
+def _insert_sql(model, fields: list[str], rows: int, extra: dict[str, str] | None = None) -> str:
+    """`INSERT INTO table (columns) VALUES (...), ...` for `rows` rows of these fields, each row
+    followed by the `extra` columns' SQL expressions."""
+    extra = extra or {}
+    columns = [connection.ops.quote_name(model._meta.get_field(f).column) for f in fields]
+    columns += [connection.ops.quote_name(c) for c in extra]
+    row = "(" + ", ".join(["%s"] * len(fields) + list(extra.values())) + ")"
+    return f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES " + ", ".join(
+        [row] * rows
+    )
+
+
+def _insert_params(model, instances: list, fields: list[str]) -> list:
+    """The values of unsaved instances for `_insert_sql`, as the ORM saves them (the automatic
+    dates filled in, JSON and UUIDs prepared for the database)."""
+    fields = [model._meta.get_field(f) for f in fields]
+    return [
+        f.get_db_prep_save(f.pre_save(instance, add=True), connection)
+        for instance in instances
+        for f in fields
+    ]
+
+
+_APPOINTMENT_FIELDS = [
+    "id",
+    "reference",
+    "slot",
+    "service_point",
+    "reason",
+    "mode",
+    "starts_at",
+    "ends_at",
+    "status",
+    "submission_key",
+    "booked_by",
+    "takes_seat",
+    "created_at",
+]
+_EVENT_FIELDS = ["appointment", "at", "kind", "note", "actor"]
+_MESSAGE_FIELDS = [
+    "channel",
+    "to",
+    "subject",
+    "body",
+    "attachment_name",
+    "attachment_content",
+    "attachment_mimetype",
+    "composer",
+    "composer_args",
+    "dedup_key",
+    "status",
+    "attempts",
+    "last_error",
+    "provider_id",
+    "created_at",
+]
+
+
+def _seat_write_sql(messages: int) -> str:
+    appointment = _insert_sql(
+        Appointment, _APPOINTMENT_FIELDS, 1, extra={"person_id": "(SELECT id FROM person)"}
+    )
+    event = _insert_sql(AppointmentEvent, _EVENT_FIELDS, 1)
+    parts = [
+        """person AS (
+            INSERT INTO appointments_person (phone, email, name, created_at)
+            VALUES (%s, %s, %s, %s)
+            ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name,
+              email = CASE WHEN EXCLUDED.email <> '' THEN EXCLUDED.email
+                      ELSE appointments_person.email END
+            RETURNING id
+        )""",
+        # As `services._active_for_reason`: by phone, or by email when one is given.
+        """active AS (
+            SELECT count(*) AS n FROM appointments_appointment a
+            JOIN appointments_person p ON p.id = a.person_id
+            WHERE (p.phone = %s OR (%s <> '' AND UPPER(p.email) = UPPER(%s)))
+              AND a.reason_id = %s AND a.status IN ('booked', 'checked_in')
+              AND a.starts_at > %s AND a.id IS DISTINCT FROM %s
+        )""",
+        """seat AS (
+            UPDATE appointments_slot SET booked = booked + 1
+            WHERE id = %s AND NOT over_capacity AND booked < capacity - held_for_emergencies
+              AND (SELECT n FROM active) < %s
+            RETURNING id
+        )""",
+        f"appointment AS ({appointment})",
+        f"event AS ({event})",
+    ]
+    returned = "ARRAY[]::bigint[]"
+    if messages:
+        parts.append(f"message AS ({_insert_sql(Message, _MESSAGE_FIELDS, messages)} RETURNING id)")
+        returned = "ARRAY(SELECT id FROM message ORDER BY id)"
+    return f"""WITH {", ".join(parts)}
+        SELECT (SELECT n FROM active), EXISTS (SELECT 1 FROM seat), (SELECT id FROM person),
+          {returned}"""
+
+
+@dataclass
+class SeatWrite:
+    """What the write statement reports: the person's active appointments of the reason before
+    this one, whether the seat was taken, the person's id and the outbox messages' ids."""
+
+    active: int
+    seated: bool
+    person_id: int
+    message_ids: list[int]
+
+
+def seat_write(
+    *,
+    appointment: Appointment,
+    event: AppointmentEvent,
+    messages: list[Message],
+    replacing_id: int | None,
+    now: datetime,
+) -> SeatWrite:
+    """The write of a booking in one statement (PostgreSQL); see the module's docstring.
+
+    `appointment` carries its id (drawn by `slot_read`) and its person (unsaved: inserted or
+    updated by phone number here); the event and the messages are written as given.
+    """
+    person = appointment.person
+    params = [person.phone, person.email, person.name, timezone.now()]
+    params += [person.phone, person.email, person.email, appointment.reason_id, now, replacing_id]
+    params += [appointment.slot_id, appointment.reason.max_active_per_person]
+    params += _insert_params(Appointment, [appointment], _APPOINTMENT_FIELDS)
+    params += _insert_params(AppointmentEvent, [event], _EVENT_FIELDS)
+    params += _insert_params(Message, messages, _MESSAGE_FIELDS)
+    sql = _sql(f"seat_write:{len(messages)}", lambda _vendor: _seat_write_sql(len(messages)))
+    with _cursor() as cursor:
+        cursor.execute(sql, params)
+        active, seated, person_id, message_ids = cursor.fetchone()
+    return SeatWrite(active, seated, person_id, list(message_ids))
