@@ -61,6 +61,9 @@ def reset_producers() -> None:
     test enqueuing a message) creates them for the default broker: tasks would silently go there,
     not to Redis. Celery has no public reset; this is what it does itself after a fork.
     """
+    from continuite.notifications import publisher
+
+    publisher.flush()  # what was gathered goes to the broker it was gathered for
     app._pool = None
     app.amqp._producer_pool = None
     app.amqp.flush_routes()

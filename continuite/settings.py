@@ -129,6 +129,14 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The ORM binds parameters in the client and never prepares; the booking's hot
+        # statements (appointments.booking) bind them on the server and are prepared after 5
+        # runs on a connection. Behind PgBouncer in transaction mode, that needs its
+        # max_prepared_statements (1.21+), or DATABASE_PREPARED_STATEMENTS=false.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+        )
 else:
     DATABASES = {
         "default": {
@@ -154,6 +162,8 @@ if CELERY_TASK_ALWAYS_EAGER:
     # Eager tasks still take a producer: an in-memory one, rather than a guessed AMQP server.
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Deliveries of committed outbox messages are published in batches gathered over this window.
+OUTBOX_PUBLISH_WINDOW_MS = env_int("OUTBOX_PUBLISH_WINDOW_MS", 50)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

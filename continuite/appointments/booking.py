@@ -17,13 +17,13 @@ ORM on every call (building the queries cost more than running them):
    Other databases (the embedded SQLite demo) take the same steps through the ORM
    (`services._seat_write_in_steps`).
 
-Statements run on a server-side binding cursor: psycopg prepares a statement it runs often,
-so PostgreSQL parses and plans each of these once per connection.
+Statements run on a server-side binding cursor: psycopg prepares a statement it runs often
+(`prepare_threshold` in settings), so PostgreSQL parses and plans each of these once per
+connection.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
 from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -96,26 +96,11 @@ def _cursor():
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
-    connection.ensure_connection()
-    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
-    return wrapper(_preparing_cursor()(connection.connection), connection)
-
-
-@cache
-def _preparing_cursor():
-    """psycopg's server-binding cursor that prepares every statement it runs.
-
-    Django turns psycopg's automatic preparation off (for connection poolers in transaction
-    mode); these few statements are prepared all the same, once per connection. Behind
-    PgBouncer, that needs its support of prepared statements (max_prepared_statements, 1.21+).
-    """
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    class PreparingCursor(ServerBindingCursor):
-        def execute(self, query, params=None, **kwargs):
-            return super().execute(query, params, **{**kwargs, "prepare": True})
-
-    return PreparingCursor
+    connection.ensure_connection()
+    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
+    return wrapper(ServerBindingCursor(connection.connection), connection)
 
 
 def _aware(value: datetime) -> datetime:
@@ -236,7 +221,7 @@ _MESSAGE_FIELDS = [
 ]
 
 
-def _seat_write_sql(messages: int) -> str:
+def _seat_write_sql(messages: int, email: bool) -> str:
     appointment = _insert_sql(
         Appointment, _APPOINTMENT_FIELDS, 1, extra={"person_id": "(SELECT id FROM person)"}
     )
@@ -250,11 +235,12 @@ def _seat_write_sql(messages: int) -> str:
                       ELSE appointments_person.email END
             RETURNING id
         )""",
-        # As `services._active_for_reason`: by phone, or by email when one is given.
-        """active AS (
+        # As `services._active_for_reason`: by phone, or by email when one is given. Written
+        # without the email when there is none, so that the prepared plan is the phone's.
+        f"""active AS (
             SELECT count(*) AS n FROM appointments_appointment a
             JOIN appointments_person p ON p.id = a.person_id
-            WHERE (p.phone = %s OR (%s <> '' AND UPPER(p.email) = UPPER(%s)))
+            WHERE {"(p.phone = %s OR UPPER(p.email) = UPPER(%s))" if email else "p.phone = %s"}
               AND a.reason_id = %s AND a.status IN ('booked', 'checked_in')
               AND a.starts_at > %s AND a.id IS DISTINCT FROM %s
         )""",
@@ -302,12 +288,16 @@ def seat_write(
     """
     person = appointment.person
     params = [person.phone, person.email, person.name, timezone.now()]
-    params += [person.phone, person.email, person.email, appointment.reason_id, now, replacing_id]
+    params += [person.phone, person.email] if person.email else [person.phone]
+    params += [appointment.reason_id, now, replacing_id]
     params += [appointment.slot_id, appointment.reason.max_active_per_person]
     params += _insert_params(Appointment, [appointment], _APPOINTMENT_FIELDS)
     params += _insert_params(AppointmentEvent, [event], _EVENT_FIELDS)
     params += _insert_params(Message, messages, _MESSAGE_FIELDS)
-    sql = _sql(f"seat_write:{len(messages)}", lambda _vendor: _seat_write_sql(len(messages)))
+    sql = _sql(
+        f"seat_write:{len(messages)}:{bool(person.email)}",
+        lambda _vendor: _seat_write_sql(len(messages), bool(person.email)),
+    )
     with _cursor() as cursor:
         cursor.execute(sql, params)
         active, seated, person_id, message_ids = cursor.fetchone()

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from continuite.core.models import Weekday
@@ -282,13 +283,15 @@ class Person(models.Model):
     """Someone who booked or asked for a call-back, found again by phone or email (no account)."""
 
     phone = models.CharField(_("phone"), max_length=20, unique=True, help_text=_("E.164"))
-    email = models.EmailField(_("email"), blank=True, db_index=True)
+    email = models.EmailField(_("email"), blank=True)
     name = models.CharField(_("name"), max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        # The per-person cap finds a person by email whatever its case (email__iexact).
+        indexes = [models.Index(Upper("email"), name="person_email_upper")]
 
     def __str__(self):
         return self.name

@@ -8,7 +8,9 @@ start) index of the ranges serving the reason there; nothing loops over all slot
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from continuite.core.geo import bounding_box, haversine_km
@@ -105,8 +107,10 @@ def without_closures(bookable, reason: Reason):
 
 
 # Slots are read in growing windows from the first bookable instant: the first `limit` slots
-# of a window that holds `limit` of them are the first of the whole horizon.
-WINDOW_DAYS = (2, 7, 21, None)
+# of a window that holds `limit` of them are the first of the whole horizon. Around a city, the
+# first day holds them (a query reads every free slot of its window); three days reach past a
+# weekend; a window that holds fewer than `limit` is cheap to read.
+WINDOW_DAYS = (1, 3, 7, 21, None)
 
 
 def earliest_slots(
@@ -128,7 +132,8 @@ def earliest_slots(
     2. the first `limit` bookable slots of those ranges, read in growing windows of time from
        the first bookable instant (on the partial index of bookable slots);
     3. when the last slot shares its start with others, those others, so that distance, not
-       row order, decides who makes the list;
+       row order, decides who makes the list (on PostgreSQL, the same query orders by start
+       then distance, each range's distance given as an array);
     4. the chosen slots with their service points.
     """
     now = now or timezone.now()
@@ -144,18 +149,16 @@ def earliest_slots(
         .values_list("opening_ranges__id", "pk", "latitude", "longitude")
     )
     distances: dict[int, float] = {}
-    range_ids = []
+    range_km: dict[int, float] = {}
     for range_id, point_id, point_lat, point_lon in rows:
         if point_id not in distances:
             distances[point_id] = haversine_km(latitude, longitude, point_lat, point_lon)
         if distances[point_id] <= radius_km:
-            range_ids.append(range_id)
-    if not range_ids:
+            range_km[range_id] = distances[point_id]
+    if not range_km:
         return []
     first, _last = booking_window(reason, now)
-    bookable = without_closures(
-        _bookable_for(reason, now).filter(opening_range_id__in=range_ids), reason
-    )
+    bookable = without_closures(_bookable_for(reason, now), reason)
     found: list[tuple[int, datetime]] = []
     for days in WINDOW_DAYS:
         window = (
@@ -163,22 +166,63 @@ def earliest_slots(
             if days is None
             else bookable.filter(starts_at__lt=first + timedelta(days=days))
         )
-        found = list(window.order_by("starts_at", "id").values_list("pk", "starts_at")[:limit])
-        if len(found) == limit or days is None:
+        found = _first_slots(window, range_km, limit)
+        if len(found) >= limit or days is None:
             break
     if not found:
         return []
     ids = [pk for pk, _starts_at in found]
-    if len(found) == limit:
-        ids += (
-            bookable.filter(starts_at=found[-1][1]).exclude(pk__in=ids).values_list("pk", flat=True)
-        )
     slots = Slot.objects.filter(pk__in=ids).select_related(
         "service_point", "service_point__network"
     )
     offers = [SlotOffer(s, distances[s.service_point_id]) for s in slots]
     offers.sort(key=lambda o: (o.slot.starts_at, o.distance_km, o.slot.pk))
     return offers[:limit]
+
+
+def _first_slots(slots, range_km: dict[int, float], limit: int) -> list[tuple[int, datetime]]:
+    """The first `limit` slots (id, start) by start, then distance, then id.
+
+    On PostgreSQL, one query: the distance of each opening range goes in as an array. Elsewhere,
+    the first `limit` by start, and the others starting with the last of them (the caller sorts
+    them by distance).
+    """
+    if connection.vendor == "postgresql":
+        # The ranges and their distances as two array literals (hundreds of values cost more
+        # to pass one by one than the query costs to run).
+        ranges = "{" + ",".join(str(pk) for pk in range_km) + "}"
+        kms = "{" + ",".join(repr(km) for km in range_km.values()) + "}"
+        in_ranges = RawSQL(
+            f"{Slot._meta.db_table}.opening_range_id = ANY(%s::bigint[])",
+            [ranges],
+            output_field=BooleanField(),
+        )
+        sql, params = (
+            slots.filter(in_ranges)
+            .values_list("pk", "starts_at", "opening_range_id")
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT w.id, w.starts_at FROM ({sql}) w (id, starts_at, range_id)
+                JOIN unnest(%s::bigint[], %s::float8[]) AS d (range_id, km)
+                  ON d.range_id = w.range_id
+                ORDER BY w.starts_at, d.km, w.id
+                LIMIT %s
+                """,
+                (*params, ranges, kms, limit),
+            )
+            return cursor.fetchall()
+    slots = slots.filter(opening_range_id__in=list(range_km))
+    found = list(slots.order_by("starts_at", "id").values_list("pk", "starts_at")[:limit])
+    if len(found) == limit:
+        found += (
+            slots.filter(starts_at=found[-1][1])
+            .exclude(pk__in=[pk for pk, _starts_at in found])
+            .values_list("pk", "starts_at")
+        )
+    return found
 
 
 def widening(search, *, radii_km: tuple[float, ...] = SLOT_SEARCH_RADII_KM, **kwargs):

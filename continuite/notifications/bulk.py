@@ -32,19 +32,15 @@ def messages_check(messages: list[Message]) -> None:
 def deliveries_queue(ids: list[int]) -> None:
     """Queue the delivery of messages just written, once the caller's transaction commits.
 
-    One publication to the broker for them all: a single message is queued itself, a batch
-    by one task that fans the deliveries out from a worker.
+    One publication to the broker for them all, from a batch of the process's commits
+    (`publisher`): a single message is queued itself, a batch by one task that fans the
+    deliveries out from a worker.
     """
     if not ids:
         return
+    from .publisher import deliveries_publish
 
-    def queue() -> None:
-        from .tasks import deliver_message, queue_deliveries
-
-        if len(ids) == 1:
-            deliver_message.delay(ids[0])
-        else:
-            queue_deliveries.delay(ids)
-
-    # Robust: the messages are committed; a broker outage is left to the deliver_pending sweep.
-    transaction.on_commit(queue, robust=True)
+    # Robust: the messages are committed whatever happens when they are queued. A broker outage
+    # (or, when tasks run eagerly, a failed send) is logged and left to the deliver_pending
+    # sweep, instead of failing the caller's request after its commit.
+    transaction.on_commit(lambda: deliveries_publish(ids), robust=True)

@@ -94,9 +94,6 @@ def outbox_add(message: Message) -> Message:
             message.save(force_insert=True)
     except IntegrityError:
         return Message.objects.get(dedup_key=message.dedup_key)
-    # Robust: the message is committed whatever happens when it is queued. A broker outage (or,
-    # when tasks run eagerly, a failed send) is logged and left to the deliver_pending sweep,
-    # instead of failing the caller's request after its commit and skipping later callbacks.
     deliveries_queue([message.pk])
     return message
 
