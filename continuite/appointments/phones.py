@@ -41,15 +41,3 @@ def display_phone(e164: str) -> str:
     """A stored number as people read it: national format at home, international otherwise."""
     number = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def national_number(text: str) -> int | None:
-    """The digits that identify a number as typed, whatever territory it is read in.
-
-    06 12 34 56 78 and +33 6 12 34 56 78 give 612345678; a six-digit Pacific number gives the
-    same digits whether it is read as New Caledonian or Wallisian. None if it is not a number.
-    """
-    try:
-        return phonenumbers.parse(text, "FR").national_number
-    except phonenumbers.NumberParseException:
-        return None

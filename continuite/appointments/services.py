@@ -17,14 +17,16 @@ from continuite.service_points.models import CrisisStatus
 from . import booking
 from .messages import appointment_messages, appointment_notify
 from .models import Appointment, AppointmentEvent, Person, Reason, Slot
-from .phones import national_number, normalize_phone
+from .phones import normalize_phone
 from .queries import reason_closed_at
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
 def new_reference() -> str:
-    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    """Eight characters of the alphabet, from one read of the system's randomness (32 letters:
+    each byte modulo 32 is uniform)."""
+    return "".join(_REFERENCE_ALPHABET[byte % 32] for byte in secrets.token_bytes(8))
 
 
 def _notify(appointment: Appointment, kind: str) -> None:
@@ -219,9 +221,11 @@ def writes_in_one_statement() -> bool:
 
 
 def _lock_key(phone: str) -> int | None:
-    """The key of the per-person lock: the number's digits, folded into a 32-bit integer."""
-    digits = national_number(phone)
-    return None if digits is None else digits % 2_147_483_647
+    """The key of the per-person lock: the last six digits of the number as typed, the same
+    whatever its form (06..., +33 6..., a Pacific number with or without its country code).
+    Two people sharing them only wait for each other."""
+    digits = "".join(c for c in phone if c.isdigit())
+    return int(digits[-6:]) if digits else None
 
 
 _CAP_REACHED = gettext_lazy(

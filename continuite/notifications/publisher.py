@@ -7,8 +7,8 @@ delivery itself, or `queue_deliveries` fanning a batch out from a worker). The m
 already committed in the outbox: ids lost with a stopped process, or a broker that cannot be
 reached, are queued again by the deliver_pending sweep.
 
-Eager Celery (no broker: the tests, a bare development server) and a window of 0
-(OUTBOX_PUBLISH_WINDOW_MS) publish at once, in the committing thread.
+Eager Celery (no broker: the tests, a bare development server), a window of 0
+(OUTBOX_PUBLISH_WINDOW_MS) and Celery tasks publish at once, in the committing thread.
 """
 
 import atexit
@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from celery import current_app
+from celery import current_app, current_task
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class Publisher:
             self.flush()
 
 
-_publisher = Publisher(window=0.05)
+_publisher = Publisher(window=0.2)
 atexit.register(_publisher.flush)
 # A forked process (a web or benchmark worker) starts with none of its parent's ids or thread.
 os.register_at_fork(after_in_child=_publisher._reset)
@@ -89,8 +89,10 @@ def flush() -> None:
 
 def deliveries_publish(ids: list[int]) -> None:
     """Queue the delivery of committed messages: now when eager, else in the next batch."""
-    window = getattr(settings, "OUTBOX_PUBLISH_WINDOW_MS", 50) / 1000
-    if current_app.conf.task_always_eager or window <= 0:
+    window = getattr(settings, "OUTBOX_PUBLISH_WINDOW_MS", 200) / 1000
+    # A task (a rehoming batch...) publishes at once: a worker can be stopped at any moment, and
+    # what it committed must not wait for the sweep; its own writes are batched already.
+    if current_app.conf.task_always_eager or window <= 0 or current_task:
         publish(ids)
         return
     _publisher.window = window
