@@ -68,7 +68,6 @@ import http.client
 import multiprocessing
 import os
 import random
-import secrets
 import socket
 import subprocess
 import sys
@@ -122,7 +121,7 @@ from continuite.appointments.models import (  # noqa: E402
     Reason,
     Slot,
 )
-from continuite.appointments.services import appointment_book  # noqa: E402
+from continuite.appointments.services import appointment_book, new_reference  # noqa: E402
 from continuite.appointments.slots import plan_slots  # noqa: E402
 from continuite.appointments.tasks import release_emergency_seats  # noqa: E402
 from continuite.core import territory  # noqa: E402
@@ -197,7 +196,6 @@ HISTORY_PEOPLE = 150_000
 HISTORY_APPOINTMENTS = 200_000
 PHONE_BASE = 790_000_000  # 07 90 00 00 00 and up: valid French mobiles
 GUNICORN_WORKERS = 4
-_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 # Data: reasons, protocols, ranges, then slots by set-based SQL.
@@ -746,6 +744,15 @@ def slot_pool(now: datetime) -> list[tuple[int, int, str]]:
     return rows
 
 
+def until_deadline(pool: list):
+    """A client's slots, one at a time, for BOOKING_SECONDS from the first one."""
+    deadline = time.perf_counter() + BOOKING_SECONDS
+    for item in pool:
+        if time.perf_counter() >= deadline:
+            return
+        yield item
+
+
 def run_clients(worker, pools: list[list]) -> tuple[int, int, float]:
     """Run one client process per pool, released together; bookings, refusals, seconds.
 
@@ -851,16 +858,13 @@ def raw_phase(pools: list[list], phase: int) -> tuple[int, int, float]:
         booked = refused = 0
         with psycopg.connect(**conninfo(), autocommit=True) as conn:
             barrier.wait(timeout=120)
-            deadline = time.perf_counter() + BOOKING_SECONDS
-            for slot_id, reason_id, _mode in pool:
-                if time.perf_counter() >= deadline:
-                    break
+            for slot_id, reason_id, _mode in until_deadline(pool):
                 values = {
                     "phone": normalize_phone(phones.take()),
                     "name": f"{PERSON_NAME} sql {slot_id}",
                     "slot": slot_id,
                     "reason": reason_id,
-                    "reference": "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8)),
+                    "reference": new_reference(),
                     "key": uuid.uuid4(),
                 }
                 with conn.transaction():
@@ -882,10 +886,7 @@ def seat_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, floa
         booked = refused = 0
         with psycopg.connect(**conninfo(), autocommit=True) as conn:
             barrier.wait(timeout=120)
-            deadline = time.perf_counter() + BOOKING_SECONDS
-            for slot_id, reason_id, _mode in pool:
-                if time.perf_counter() >= deadline:
-                    break
+            for slot_id, reason_id, _mode in until_deadline(pool):
                 with conn.transaction():
                     row = conn.execute(
                         "UPDATE appointments_slot SET booked = booked + 1"
@@ -903,7 +904,7 @@ def seat_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, floa
                         " status, takes_seat, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s,"
                         " %s, 'booked', true, now())",
                         [
-                            "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8)),
+                            new_reference(),
                             slot_id,
                             row[0],
                             reason_id,
@@ -929,10 +930,7 @@ def service_phase(pools: list[list], phase: int) -> tuple[int, int, float]:
         try:
             connection.ensure_connection()
             barrier.wait(timeout=120)
-            deadline = time.perf_counter() + BOOKING_SECONDS
-            for slot_id, reason_id, mode in pool:
-                if time.perf_counter() >= deadline:
-                    break
+            for slot_id, reason_id, mode in until_deadline(pool):
                 try:
                     appointment_book(
                         slot_id=slot_id,
@@ -1055,10 +1053,7 @@ def http_phase(pools: list[list], phase: int) -> tuple[int, int, float] | str:
                     "Cookie": f"csrftoken={token}",
                 }
                 barrier.wait(timeout=120)
-                deadline = time.perf_counter() + BOOKING_SECONDS
-                for slot_id, reason_id, mode in pool:
-                    if time.perf_counter() >= deadline:
-                        break
+                for slot_id, reason_id, mode in until_deadline(pool):
                     form = {
                         "csrfmiddlewaretoken": token,
                         "name": f"{PERSON_NAME} {slot_id}",

@@ -68,26 +68,21 @@ def appointment_messages(*, appointment: Appointment, kind: str) -> list[Message
     calendar file (`compose`) just before sending, which keeps bookings fast."""
     key = f"appointment:{appointment.pk}:{kind}"
     args = {"appointment": appointment.pk, "kind": kind}
-    messages = [
+    person = appointment.person
+    return [
         message_build(
-            channel=Message.Channel.SMS,
-            to=appointment.person.phone,
-            dedup_key=f"{key}:sms",
+            channel=channel,
+            to=to,
+            dedup_key=f"{key}:{channel}",
             composer=COMPOSER,
             composer_args=args,
         )
-    ]
-    if appointment.person.email:
-        messages.append(
-            message_build(
-                channel=Message.Channel.EMAIL,
-                to=appointment.person.email,
-                dedup_key=f"{key}:email",
-                composer=COMPOSER,
-                composer_args=args,
-            )
+        for channel, to in (
+            (Message.Channel.SMS, person.phone),
+            (Message.Channel.EMAIL, person.email),
         )
-    return messages
+        if to
+    ]
 
 
 def appointment_notify(*, appointment: Appointment, kind: str) -> None:

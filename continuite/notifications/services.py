@@ -26,35 +26,15 @@ class Attachment:
     mimetype: str
 
 
-def message_enqueue(
-    *,
-    channel: str,
-    to: str,
-    dedup_key: str,
-    body: str = "",
-    subject: str = "",
-    attachment: Attachment | None = None,
-    composer: str = "",
-    composer_args: dict | None = None,
-) -> Message:
+def message_enqueue(**fields) -> Message:
     """Write a message to the outbox in the caller's transaction; delivery is queued on commit.
 
-    Either the text is given, or a composer (the dotted path of a function taking the message
-    and returning a `Composed`) that the worker calls before sending. A second call with the
-    same dedup_key returns the first message and queues nothing more.
+    The fields are `message_build`'s: either the text is given, or a composer (the dotted path
+    of a function taking the message and returning a `Composed`) that the worker calls before
+    sending. A second call with the same dedup_key returns the first message and queues
+    nothing more.
     """
-    return outbox_add(
-        message_build(
-            channel=channel,
-            to=to,
-            dedup_key=dedup_key,
-            body=body,
-            subject=subject,
-            attachment=attachment,
-            composer=composer,
-            composer_args=composer_args,
-        )
-    )
+    return outbox_add(message_build(**fields))
 
 
 def message_build(
@@ -68,7 +48,9 @@ def message_build(
     composer: str = "",
     composer_args: dict | None = None,
 ) -> Message:
-    """An unsaved outbox message (see `message_enqueue` for its arguments)."""
+    """An unsaved outbox message: its channel, recipient and dedup_key, and either its text
+    (with a subject and an attachment for an email) or its composer and the composer's
+    arguments."""
     if not body and not composer:
         raise ValueError("a message needs a body or a composer")
     return Message(
