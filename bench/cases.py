@@ -52,11 +52,12 @@ django.setup()
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import common  # noqa: E402
+from bench.common import execute  # noqa: E402
 from continuite.accounts.models import Role, User  # noqa: E402
 from continuite.cases.forecast import network_forecast  # noqa: E402
 from continuite.cases.models import Case, CaseEvent, ProcedureType  # noqa: E402
@@ -103,23 +104,6 @@ PROCEDURES = [
 ]
 OPEN_STATUSES = ["received", "in_progress", "in_progress", "in_progress", "waiting"]
 DECIDED_STATUSES = ["accepted"] * 14 + ["rejected"] * 5 + ["closed"]
-
-
-def database_ready() -> None:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql" or "bench_cases" not in db["NAME"]:
-        sys.exit("Run through `make bench-cases` (its own PostgreSQL database).")
-    call_command("migrate", verbosity=0)
-    if not Departement.objects.exists():
-        from continuite.core.services import territory_load
-
-        print("Loading the territory (once)...", flush=True)
-        territory_load()
-
-
-def execute(sql: str, params=None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def marker() -> tuple[int, int] | None:
@@ -543,7 +527,7 @@ def measure_forecast(now) -> float:
 
 
 def main() -> int:
-    database_ready()
+    common.database_ready("bench_cases", "bench-cases")
     if marker() != (CASES, DATA_VERSION):
         data_load()
     else:

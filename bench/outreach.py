@@ -51,12 +51,13 @@ django.setup()
 
 import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import common  # noqa: E402
+from bench.common import execute  # noqa: E402
 from continuite.accounts.models import User  # noqa: E402
-from continuite.core.models import Commune, Departement  # noqa: E402
+from continuite.core.models import Commune  # noqa: E402
 from continuite.outreach.calllists import daily_call_lists, people_due  # noqa: E402
 from continuite.outreach.coverage import active_campaigns_coverage  # noqa: E402
 from continuite.outreach.ladder import Step  # noqa: E402
@@ -78,24 +79,6 @@ COVERAGE_RUNS = 5
 ONE_BY_ONE_SAMPLE = 2000
 SECOND_LANGUAGES = ["arabe", "portugais", "espagnol", "turc", "vietnamien"]
 NULL = "\\N"
-
-
-def database_ready() -> None:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql" or "bench_outreach" not in db["NAME"]:
-        sys.exit("Run through `make bench-outreach` (its own PostgreSQL database).")
-    call_command("migrate", verbosity=0)
-    if not Departement.objects.exists():
-        from continuite.core.services import territory_load
-
-        print("Loading the territory (once)...", flush=True)
-        territory_load()
-
-
-def execute(sql: str, params=None) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def marker():
@@ -455,7 +438,7 @@ def measure_coverage() -> tuple[float, float, object]:
 
 
 def main() -> int:
-    database_ready()
+    common.database_ready("bench_outreach", "bench-outreach")
     found = marker()
     if found is None or found[:3] != (PEOPLE, CALLERS, DATA_VERSION):
         data_reset()
