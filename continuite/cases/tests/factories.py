@@ -1,6 +1,6 @@
 """Factories for procedure types, cases, clock stops and suspension windows, with traits."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import factory
 from django.utils import timezone
@@ -53,6 +53,17 @@ def _deadline(case):
     )
 
 
+def _local_noon(case, days_ago: int) -> datetime:
+    """Noon, local time at the case's service point, `days_ago` local dates before today.
+
+    Whole local days, so a change of clocks in between, or a run near midnight, cannot move
+    the deadline's date by one (30 days from 40 days ago is exactly 10 days late).
+    """
+    zone = case.service_point.time_zone
+    day = timezone.localdate(timezone=zone) - timedelta(days=days_ago)
+    return datetime.combine(day, time(12), tzinfo=zone)
+
+
 class CaseFactory(factory.django.DjangoModelFactory):
     """A case received yesterday at a new Lyon service point, due in 29 days (no stop, no window).
 
@@ -75,11 +86,11 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     class Params:
         at_risk = factory.Trait(
-            received_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=27)),
+            received_at=factory.LazyAttribute(lambda case: _local_noon(case, days_ago=27)),
             status=Case.Status.IN_PROGRESS,
         )
         overdue = factory.Trait(
-            received_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=40)),
+            received_at=factory.LazyAttribute(lambda case: _local_noon(case, days_ago=40)),
             status=Case.Status.IN_PROGRESS,
         )
         decided = factory.Trait(
