@@ -1,21 +1,30 @@
 """The SQL of the booking hot path: one read before the checks, one write after them.
 
 Bookings come in bursts (tens of thousands a minute when a network releases its slots), so a
-booking is two statements in one transaction, written here in SQL rather than built by the
-ORM on every call (building the queries cost more than running them):
+booking is two statements, written here in SQL rather than built by the ORM on every call
+(building the queries cost more than running them). On PostgreSQL each is a transaction of its
+own when the caller has none open: no BEGIN nor COMMIT to wait for.
 
 1. `slot_read`: the slot, its service point's status at its start and now, whether its range
    serves the reason, whether a partial closure of the reason may cover it, and the reason
-   itself. On PostgreSQL the same statement takes a transaction lock on the phone number
-   (so that one person's bookings are counted one at a time: the per-person cap cannot be
-   raced) and draws the appointment's id (so that its messages are written with it).
-2. `seat_write` (PostgreSQL): one statement with data-modifying CTEs. The person is inserted
-   or updated, their active appointments of the reason counted, the seat taken by the guarded
-   UPDATE (only while that count is under the cap), and the appointment, its history line
-   and its outbox messages inserted. It reports the count and whether the seat was taken; on
-   a refusal the caller raises and the transaction is rolled back, so nothing stays written.
-   Other databases (the embedded SQLite demo) take the same steps through the ORM
-   (`services._seat_write_in_steps`).
+   itself; on PostgreSQL it also draws the appointment's id (so that its messages are written
+   with it).
+2. `seat_write` (PostgreSQL): one statement with data-modifying CTEs, all or nothing. The
+   person is inserted or updated (which locks their row), their active appointments of the
+   reason counted, the seat taken by the guarded UPDATE (only while that count is under the
+   cap), and the appointment, its history line and its outbox messages inserted with it. A
+   refusal raises in the statement itself (`appointments_booking_refused`, migration 0006), so
+   nothing of it stays written, the person's row included.
+
+   The cap cannot be raced: the count is read in the statement's snapshot, and the person's
+   row is updated only if it is still the version that snapshot saw (its `xmin`). Every
+   booking updates that row, so a booking of the same person committed after the snapshot
+   (by a request that held the row while this one waited for it) shows as a changed version:
+   the statement refuses with `person_changed` and the caller runs it again, on a new
+   snapshot that counts that booking.
+
+   Other databases (the embedded SQLite demo) take the same steps through the ORM, in one
+   transaction (`services._seat_write_in_steps`).
 
 Statements run on a server-side binding cursor: psycopg prepares a statement it runs often
 (`prepare_threshold` in settings), so PostgreSQL parses and plans each of these once per
@@ -25,7 +34,7 @@ connection.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 
@@ -36,8 +45,9 @@ from .models import Appointment, AppointmentEvent, Reason, Slot
 
 _REASON_FIELDS = list(Reason._meta.concrete_fields)
 
-# The key space of the per-person lock (pg_advisory_xact_lock(class, key)).
-PERSON_LOCK_CLASS = 26_112_020
+# Why `seat_write` refuses (the argument of appointments_booking_refused).
+CAP_REACHED, SLOT_TAKEN, PERSON_CHANGED = "cap_reached", "slot_taken", "person_changed"
+_REFUSED = "booking refused: "
 
 
 def _status_at(at: str) -> str:
@@ -67,7 +77,6 @@ def _slot_read_sql(vendor: str) -> str:
             WHERE w.service_point_id = s.service_point_id AND wr.reason_id = r.id
               AND w.starts_at < s.ends_at AND (w.ends_at IS NULL OR w.ends_at > s.starts_at)
           ) AS reason_closure,
-          {"pg_advisory_xact_lock(%(lock_class)s::integer, %(lock_key)s::integer)," if postgresql else ""}
           {"nextval(pg_get_serial_sequence('appointments_appointment', 'id'))" if postgresql else "NULL"},
           {reason_columns}
         FROM appointments_slot s
@@ -119,7 +128,7 @@ class SlotRead:
     appointment_id: int | None
 
 
-def slot_read(*, slot_id: int, reason_id: int, now: datetime, lock_key: int | None) -> SlotRead:
+def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None:
     """The slot and the reason for a booking, or None if either does not exist.
 
     The slot carries `point_status` (its service point's status at its start),
@@ -131,8 +140,6 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime, lock_key: int | No
         "slot": slot_id,
         "reason": reason_id,
         "now": connection.ops.adapt_datetimefield_value(now),
-        "lock_class": PERSON_LOCK_CLASS,
-        "lock_key": lock_key,
     }
     with _cursor() as cursor:
         cursor.execute(_sql("slot_read", _slot_read_sql), params)
@@ -142,11 +149,7 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime, lock_key: int | No
     (point_id, range_id, mode, starts_at, ends_at, departement, status, status_now, serves) = row[
         :9
     ]
-    closure = row[9]
-    if connection.vendor == "postgresql":
-        appointment_id, reason_values = row[11], row[12:]
-    else:
-        appointment_id, reason_values = None, row[11:]
+    closure, appointment_id, reason_values = row[9], row[10], row[11:]
     slot = Slot(
         pk=slot_id,
         service_point_id=point_id,
@@ -163,16 +166,21 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime, lock_key: int | No
     return SlotRead(slot, reason, departement, appointment_id)
 
 
-def _insert_sql(model, fields: list[str], rows: int, extra: dict[str, str] | None = None) -> str:
+def _insert_sql(
+    model, fields: list[str], rows: int, extra: dict[str, str] | None = None, source: str = ""
+) -> str:
     """`INSERT INTO table (columns) VALUES (...), ...` for `rows` rows of these fields, each row
-    followed by the `extra` columns' SQL expressions."""
+    followed by the `extra` columns' SQL expressions; with a `source`, one row
+    `INSERT ... SELECT ... FROM source` instead, so written only when the source has a row."""
     extra = extra or {}
     columns = [connection.ops.quote_name(model._meta.get_field(f).column) for f in fields]
     columns += [connection.ops.quote_name(c) for c in extra]
-    row = "(" + ", ".join(["%s"] * len(fields) + list(extra.values())) + ")"
-    return f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES " + ", ".join(
-        [row] * rows
-    )
+    values = ", ".join(["%s"] * len(fields) + list(extra.values()))
+    insert = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+    if source:
+        assert rows == 1, "an INSERT ... SELECT writes one row"
+        return insert + f"SELECT {values} FROM {source}"
+    return insert + "VALUES " + ", ".join([f"({values})"] * rows)
 
 
 def _insert_params(model, instances: list, fields: list[str]) -> list:
@@ -223,16 +231,19 @@ _MESSAGE_FIELDS = [
 
 def _seat_write_sql(messages: int, email: bool) -> str:
     appointment = _insert_sql(
-        Appointment, _APPOINTMENT_FIELDS, 1, extra={"person_id": "(SELECT id FROM person)"}
+        Appointment, _APPOINTMENT_FIELDS, 1, extra={"person_id": "person.id"}, source="seat, person"
     )
-    event = _insert_sql(AppointmentEvent, _EVENT_FIELDS, 1)
+    event = _insert_sql(AppointmentEvent, _EVENT_FIELDS, 1, source="seat")
     parts = [
+        # The person's row as this statement's snapshot sees it (none for a first booking).
+        "known AS (SELECT xmin AS version FROM appointments_person WHERE phone = %s)",
         """person AS (
             INSERT INTO appointments_person (phone, email, name, created_at)
             VALUES (%s, %s, %s, %s)
             ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name,
               email = CASE WHEN EXCLUDED.email <> '' THEN EXCLUDED.email
                       ELSE appointments_person.email END
+            WHERE appointments_person.xmin IS NOT DISTINCT FROM (SELECT version FROM known)
             RETURNING id
         )""",
         # As `services._active_for_reason`: by phone, or by email when one is given. Written
@@ -247,28 +258,41 @@ def _seat_write_sql(messages: int, email: bool) -> str:
         """seat AS (
             UPDATE appointments_slot SET booked = booked + 1
             WHERE id = %s AND NOT over_capacity AND booked < capacity - held_for_emergencies
-              AND (SELECT n FROM active) < %s
+              AND (SELECT n FROM active) < %s AND EXISTS (SELECT 1 FROM person)
             RETURNING id
         )""",
         f"appointment AS ({appointment})",
         f"event AS ({event})",
     ]
-    returned = "ARRAY[]::bigint[]"
-    if messages:
-        parts.append(f"message AS ({_insert_sql(Message, _MESSAGE_FIELDS, messages)} RETURNING id)")
-        returned = "ARRAY(SELECT id FROM message ORDER BY id)"
+    parts += [
+        f"message_{i} AS ({_insert_sql(Message, _MESSAGE_FIELDS, 1, source='seat')} RETURNING id)"
+        for i in range(messages)
+    ]
+    message_ids = " UNION ALL ".join(f"SELECT id FROM message_{i}" for i in range(messages))
+    returned = f"ARRAY({message_ids} ORDER BY id)" if messages else "ARRAY[]::bigint[]"
     return f"""WITH {", ".join(parts)}
-        SELECT (SELECT n FROM active), EXISTS (SELECT 1 FROM seat), (SELECT id FROM person),
-          {returned}"""
+        SELECT CASE
+            WHEN NOT EXISTS (SELECT 1 FROM person)
+              THEN appointments_booking_refused('{PERSON_CHANGED}')
+            WHEN (SELECT n FROM active) >= %s THEN appointments_booking_refused('{CAP_REACHED}')
+            WHEN NOT EXISTS (SELECT 1 FROM seat) THEN appointments_booking_refused('{SLOT_TAKEN}')
+          END,
+          (SELECT id FROM person), {returned}"""
+
+
+class SeatRefused(Exception):
+    """The write statement refused (`why`: `CAP_REACHED`, `SLOT_TAKEN` or `PERSON_CHANGED`)
+    and wrote nothing."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
 
 
 @dataclass
 class SeatWrite:
-    """What the write statement reports: the person's active appointments of the reason before
-    this one, whether the seat was taken, the person's id and the outbox messages' ids."""
+    """What the write statement reports: the person's id and the outbox messages' ids."""
 
-    active: int
-    seated: bool
     person_id: int
     message_ids: list[int]
 
@@ -284,21 +308,40 @@ def seat_write(
     """The write of a booking in one statement (PostgreSQL); see the module's docstring.
 
     `appointment` carries its id (drawn by `slot_read`) and its person (unsaved: inserted or
-    updated by phone number here); the event and the messages are written as given.
+    updated by phone number here); the event and the messages are written as given. Outside a
+    transaction the statement is one; inside one, the caller runs it in a savepoint, as a
+    refusal is an error of the statement.
     """
     person = appointment.person
-    params = [person.phone, person.email, person.name, timezone.now()]
+    cap = appointment.reason.max_active_per_person
+    params = [person.phone, person.phone, person.email, person.name, timezone.now()]
     params += [person.phone, person.email] if person.email else [person.phone]
-    params += [appointment.reason_id, now, replacing_id]
-    params += [appointment.slot_id, appointment.reason.max_active_per_person]
+    params += [appointment.reason_id, now, replacing_id, appointment.slot_id, cap]
     params += _insert_params(Appointment, [appointment], _APPOINTMENT_FIELDS)
     params += _insert_params(AppointmentEvent, [event], _EVENT_FIELDS)
     params += _insert_params(Message, messages, _MESSAGE_FIELDS)
+    params.append(cap)
     sql = _sql(
         f"seat_write:{len(messages)}:{bool(person.email)}",
         lambda _vendor: _seat_write_sql(len(messages), bool(person.email)),
     )
-    with _cursor() as cursor:
-        cursor.execute(sql, params)
-        active, seated, person_id, message_ids = cursor.fetchone()
-    return SeatWrite(active, seated, person_id, list(message_ids))
+    try:
+        with _cursor() as cursor:
+            cursor.execute(sql, params)
+            _refused, person_id, message_ids = cursor.fetchone()
+    except DatabaseError as error:
+        why = _refusal(error)
+        if not why:
+            raise
+        raise SeatRefused(why) from error
+    return SeatWrite(person_id, list(message_ids))
+
+
+def _refusal(error: DatabaseError) -> str:
+    """The reason given to appointments_booking_refused, or "" for any other error."""
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    message = (diag.message_primary or "") if diag is not None else ""
+    if getattr(cause, "sqlstate", None) == "P0001" and message.startswith(_REFUSED):
+        return message.removeprefix(_REFUSED)
+    return ""

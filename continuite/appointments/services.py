@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -138,25 +139,27 @@ def appointment_book(
 
     `reason` is a reason or its id: its rules are read again with the slot in any case.
 
-    Bookings come in bursts, so this is one transaction of two statements on PostgreSQL
-    (`booking`): the slot with all the checks need, then, once the checks pass in Python, the
-    person, their active appointments counted, the seat taken by one conditional UPDATE, the
-    appointment, its history line and its messages, all in one. Public bookings are refused
-    at a counter closed now, as the booking page says.
+    Bookings come in bursts, so this is two statements on PostgreSQL (`booking`), each its
+    own transaction when the caller has none open: the slot with all the checks need, then,
+    once the checks pass in Python, the person, their active appointments counted, the seat
+    taken by one conditional UPDATE, the appointment, its history line and its messages, all
+    in one statement that writes everything or nothing. Public bookings are refused at a
+    counter closed now, as the booking page says.
 
     A form sent again (a second click, a reload) gets the appointment it booked the first
     time: its key is unique, so the second booking cannot be recorded; it is refused (the seat
-    or the person's cap already taken by the first one) or its insert fails, its transaction
-    is rolled back whole, and the first booking is looked up only then.
+    or the person's cap already taken by the first one) or its insert fails, and nothing of it
+    is written; the first booking is looked up only then.
     """
     now = now or timezone.now()
     reason_id = reason.pk if isinstance(reason, Reason) else reason
     by_agent = actor is not None and actor.is_authenticated
+    # On PostgreSQL the read writes nothing and the write is one statement: no transaction
+    # of their own (`_seat_write` takes a savepoint inside a caller's).
+    one_statement = writes_in_one_statement()
     try:
-        with transaction.atomic():
-            read = booking.slot_read(
-                slot_id=slot_id, reason_id=reason_id, now=now, lock_key=_lock_key(phone)
-            )
+        with nullcontext() if one_statement else transaction.atomic():
+            read = booking.slot_read(slot_id=slot_id, reason_id=reason_id, now=now)
             if read is None:
                 raise ValidationError(_("This slot no longer exists. Choose another one."))
             slot, reason = read.slot, read.reason
@@ -202,7 +205,7 @@ def appointment_book(
                 submission_key=submission_key,
                 booked_by=actor if by_agent else None,
             )
-            if writes_in_one_statement():
+            if one_statement:
                 _seat_write(appointment, actor if by_agent else None, replacing, notify)
             else:
                 _seat_write_in_steps(appointment, actor if by_agent else None, replacing, notify)
@@ -220,35 +223,43 @@ def writes_in_one_statement() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _lock_key(phone: str) -> int | None:
-    """The key of the per-person lock: the last six digits of the number as typed, the same
-    whatever its form (06..., +33 6..., a Pacific number with or without its country code).
-    Two people sharing them only wait for each other."""
-    digits = "".join(c for c in phone if c.isdigit())
-    return int(digits[-6:]) if digits else None
-
-
 _CAP_REACHED = gettext_lazy(
     "You already have an appointment for this reason. Cancel or move it before booking another."
 )
 _SLOT_TAKEN = gettext_lazy("This slot has just been taken. Choose another one.")
+_TRY_AGAIN = gettext_lazy("Your booking could not be recorded just now. Send the form again.")
+
+
+# How many times a booking's write is run again when the person's row changed under it (each
+# time, another booking of theirs was committed meanwhile: their cap bounds how many).
+PERSON_CHANGED_TRIES = 10
 
 
 def _seat_write(appointment: Appointment, actor, replacing: Appointment | None, notify: bool):
     """The person, the seat, the appointment, its history and messages: one statement."""
     messages = appointment_messages(appointment=appointment, kind="confirmation") if notify else []
     messages_check(messages)
-    written = booking.seat_write(
-        appointment=appointment,
-        event=AppointmentEvent(appointment=appointment, kind="booked", actor=actor),
-        messages=messages,
-        replacing_id=replacing.pk if replacing is not None else None,
-        now=timezone.now(),
-    )
-    if written.active >= appointment.reason.max_active_per_person:
-        raise ValidationError(str(_CAP_REACHED))
-    if not written.seated:
-        raise ValidationError(str(_SLOT_TAKEN))
+    event = AppointmentEvent(appointment=appointment, kind="booked", actor=actor)
+    for _try in range(PERSON_CHANGED_TRIES):
+        try:
+            # In a caller's transaction (a move, a draw), in a savepoint: a refusal is an error
+            # of the statement, and undoes only this.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                written = booking.seat_write(
+                    appointment=appointment,
+                    event=event,
+                    messages=messages,
+                    replacing_id=replacing.pk if replacing is not None else None,
+                    now=timezone.now(),
+                )
+            break
+        except booking.SeatRefused as refusal:
+            if refusal.why == booking.CAP_REACHED:
+                raise ValidationError(str(_CAP_REACHED)) from refusal
+            if refusal.why == booking.SLOT_TAKEN:
+                raise ValidationError(str(_SLOT_TAKEN)) from refusal
+    else:
+        raise ValidationError(str(_TRY_AGAIN))
     person = appointment.person
     person.pk, person._state.adding = written.person_id, False
     appointment.person, appointment._state.adding = person, False

@@ -1,12 +1,15 @@
 """The two ways a booking is written give the same results: one statement (PostgreSQL) or one
-step at a time through the ORM (the SQLite demo). Both run here on the test database; the
-read before them (`booking.slot_read`) follows the same rule as the ORM's `status_in_force`."""
+step at a time through the ORM (the SQLite demo). Both run here on the test database, the
+statement both on its own (a request: each statement its own transaction) and inside a
+caller's transaction (a move, a draw: in a savepoint); the read before them
+(`booking.slot_read`) follows the same rule as the ORM's `status_in_force`."""
 
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from continuite.appointments import booking, services
@@ -21,12 +24,22 @@ from .test_booking_fast import book, slot_for, soon
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["one statement", "in steps"])
+@pytest.fixture(
+    params=[
+        # Outside a test's transaction, as a request books, or inside it, as a move does.
+        pytest.param("one statement", marks=pytest.mark.django_db(transaction=True)),
+        "one statement in a transaction",
+        "in steps",
+    ]
+)
 def path(request, monkeypatch):
     if request.param == "in steps":
         monkeypatch.setattr(services, "writes_in_one_statement", lambda: False)
     elif not services.writes_in_one_statement():
         pytest.skip("one statement needs PostgreSQL")
+    if request.param == "one statement":
+        request.getfixturevalue("reference_data")
+    assert connection.in_atomic_block == (request.param != "one statement")
     return request.param
 
 
@@ -62,11 +75,13 @@ def test_the_cap_and_a_full_slot_refuse_and_write_nothing(path):
     slot = slot_for(reason, capacity=1)
     book(slot, reason)
     with pytest.raises(ValidationError, match="already|déjà"):
-        book(slot_for(reason), reason)
+        book(slot_for(reason), reason, name="Jeanne Autre", email="autre@example.fr")
     with pytest.raises(ValidationError, match="taken|pris"):
         book(slot, reason, phone="06 98 76 54 32")
     assert Appointment.objects.count() == AppointmentEvent.objects.count() == 1
-    assert Message.objects.count() == 1 and Person.objects.count() == 1
+    assert Message.objects.count() == 1
+    # The refused person's row is as the first booking left it; nobody new was recorded.
+    assert list(Person.objects.values_list("name", "email")) == [("Jeanne Martin", "")]
     assert list(Slot.objects.values_list("booked", flat=True).order_by("pk")) == [1, 0]
 
 
@@ -113,7 +128,7 @@ def test_the_read_before_a_booking_gives_the_status_by_the_rule_of_status_in_for
         starts_at=now - timedelta(hours=1),
         ends_at=now + timedelta(days=2),
     )
-    read = booking.slot_read(slot_id=slot.pk, reason_id=reason.pk, now=now, lock_key=None)
+    read = booking.slot_read(slot_id=slot.pk, reason_id=reason.pk, now=now)
     expected = Slot.objects.annotate(
         at_start=status_in_force(point.pk, slot.starts_at), at_now=status_in_force(point.pk, now)
     ).get(pk=slot.pk)
@@ -124,7 +139,7 @@ def test_the_read_before_a_booking_gives_the_status_by_the_rule_of_status_in_for
     assert (read.slot.point_status, read.slot.point_status_now) == ("phone_only", "closed")
     assert read.slot.serves_reason and not read.slot.reason_closure
     assert read.reason == reason and read.reason.max_active_per_person == 1
-    assert booking.slot_read(slot_id=10**12, reason_id=reason.pk, now=now, lock_key=None) is None
+    assert booking.slot_read(slot_id=10**12, reason_id=reason.pk, now=now) is None
 
 
 def test_a_public_booking_at_a_counter_closed_now_is_refused(path):
