@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, override
 
 from continuite.accounts.tests.factories import RoleFactory
@@ -210,7 +211,7 @@ def test_a_request_through_the_form_shows_its_reference_and_due_day(client, poin
     assert page.status_code == 200 and request.reference in html
     with override("fr"):
         assert (
-            f"{callback_due_day(request):%d}" in html
+            date_format(callback_due_day(request), "l j F Y") in html
             and gettext("Your call-back request is recorded") in html
         )
     assert Message.objects.filter(dedup_key=f"callback:{request.pk}:ack").exists()
