@@ -166,21 +166,16 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None
     return SlotRead(slot, reason, departement, appointment_id)
 
 
-def _insert_sql(
-    model, fields: list[str], rows: int, extra: dict[str, str] | None = None, source: str = ""
-) -> str:
-    """`INSERT INTO table (columns) VALUES (...), ...` for `rows` rows of these fields, each row
-    followed by the `extra` columns' SQL expressions; with a `source`, one row
-    `INSERT ... SELECT ... FROM source` instead, so written only when the source has a row."""
+def _insert_sql(model, fields: list[str], source: str, extra: dict[str, str] | None = None) -> str:
+    """`INSERT INTO table (columns) SELECT %s, ... FROM source`: one row of these fields,
+    followed by the `extra` columns' SQL expressions, written only when `source` has a row."""
     extra = extra or {}
     columns = [connection.ops.quote_name(model._meta.get_field(f).column) for f in fields]
     columns += [connection.ops.quote_name(c) for c in extra]
     values = ", ".join(["%s"] * len(fields) + list(extra.values()))
-    insert = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-    if source:
-        assert rows == 1, "an INSERT ... SELECT writes one row"
-        return insert + f"SELECT {values} FROM {source}"
-    return insert + "VALUES " + ", ".join([f"({values})"] * rows)
+    return (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {values} FROM {source}"
+    )
 
 
 def _insert_params(model, instances: list, fields: list[str]) -> list:
@@ -231,9 +226,9 @@ _MESSAGE_FIELDS = [
 
 def _seat_write_sql(messages: int, email: bool) -> str:
     appointment = _insert_sql(
-        Appointment, _APPOINTMENT_FIELDS, 1, extra={"person_id": "person.id"}, source="seat, person"
+        Appointment, _APPOINTMENT_FIELDS, "seat, person", extra={"person_id": "person.id"}
     )
-    event = _insert_sql(AppointmentEvent, _EVENT_FIELDS, 1, source="seat")
+    event = _insert_sql(AppointmentEvent, _EVENT_FIELDS, "seat")
     parts = [
         # The person's row as this statement's snapshot sees it (none for a first booking).
         "known AS (SELECT xmin AS version FROM appointments_person WHERE phone = %s)",
@@ -265,7 +260,7 @@ def _seat_write_sql(messages: int, email: bool) -> str:
         f"event AS ({event})",
     ]
     parts += [
-        f"message_{i} AS ({_insert_sql(Message, _MESSAGE_FIELDS, 1, source='seat')} RETURNING id)"
+        f"message_{i} AS ({_insert_sql(Message, _MESSAGE_FIELDS, 'seat')} RETURNING id)"
         for i in range(messages)
     ]
     message_ids = " UNION ALL ".join(f"SELECT id FROM message_{i}" for i in range(messages))
