@@ -124,9 +124,11 @@ def test_two_hundred_people_race_for_ten_seats(reference_data):
 
 
 def test_one_person_sending_twenty_bookings_at_once_gets_one(reference_data):
-    """A person already known (booked before): the row lock on them is what keeps the cap.
+    """A person already known (booked before): each booking waits for the lock on their row,
+    then finds it changed by the booking committed meanwhile and counts again (`booking`).
 
-    A first-time person is serialised anyway, by the unique phone number they are created with.
+    A first-time person is serialised the same way, by the unique phone number they are
+    created with.
     """
     reason = ReasonFactory(max_active_per_person=1)
     Person.objects.create(phone="+33612345678", name="Jeanne Martin")
