@@ -1,5 +1,6 @@
 """Shared test fixtures: the territory loaded once per test database, a real Celery worker."""
 
+import itertools
 import os
 import socket
 import threading
@@ -136,3 +137,16 @@ def finished_deliveries():
     task_postrun.connect(record, weak=False)
     yield finished
     task_postrun.disconnect(record)
+
+
+_rate_limit_windows = itertools.count(9 * 10**9)
+
+
+@pytest.fixture(autouse=True)
+def own_rate_limit_window(monkeypatch):
+    """Each test counts its public requests in a minute of its own: the cache outlives a test,
+    so another test's requests from the same test client address never count against it."""
+    from continuite.core import ratelimit
+
+    window = next(_rate_limit_windows)
+    monkeypatch.setattr(ratelimit, "_window", lambda: window)

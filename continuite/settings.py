@@ -256,7 +256,10 @@ OTP_TOTP_ISSUER = "Continuité"
 # Lockout after repeated failed logins (django-axes).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+# A username is locked at one address only: failures from an office (or from everyone behind the
+# reverse proxy) never lock out the other agents there, nor the agent elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "continuite.core.net.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -302,6 +305,10 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 # Reverse proxies in front of the web nodes: the client's address is read from X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Public requests per client address and minute (continuite.core.ratelimit); beyond, a 429.
+RATE_LIMIT_SEARCHES_PER_MINUTE = env_int("RATE_LIMIT_SEARCHES_PER_MINUTE", 60)
+RATE_LIMIT_BOOKINGS_PER_MINUTE = env_int("RATE_LIMIT_BOOKINGS_PER_MINUTE", 10)
+RATE_LIMIT_CALLBACKS_PER_MINUTE = env_int("RATE_LIMIT_CALLBACKS_PER_MINUTE", 5)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION

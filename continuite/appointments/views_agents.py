@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from continuite.core.ratelimit import CALLBACKS, rate_limit
 from continuite.service_points.access import access_service_point_by_id
 from continuite.service_points.models import ServicePoint
 
@@ -401,6 +402,7 @@ def _tel(point: ServicePoint) -> str:
     return normalize_phone(point.phone, departement_code=point.departement_id) or ""
 
 
+@rate_limit("callback", CALLBACKS, methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def callback_request(request, point_id: int):
     """« Être rappelé »: leave a phone number, an agent calls back within 2 business days."""

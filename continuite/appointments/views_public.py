@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from continuite.core.models import Commune
+from continuite.core.ratelimit import BOOKINGS, SEARCHES, rate_limit
 from continuite.core.text import normalize_name
 from continuite.service_points.models import CrisisStatus, ServicePoint, status_in_force
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
@@ -40,7 +41,6 @@ from .queries import (
     move_choices,
     widening,
 )
-from .ratelimit import BOOKINGS, SEARCHES, rate_limit
 from .services import appointment_book, appointment_cancel, appointment_move
 
 SLOTS_PER_PAGE = 20
@@ -434,6 +434,7 @@ def manage(request, token: str):
     return _manage_page(request, appointment, token)
 
 
+@rate_limit("booking", BOOKINGS, methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def cancel(request, token: str):
     """Cancel, after a confirmation page: a plain link and a button, no JavaScript needed."""

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from continuite.core.forms import add_errors
 from continuite.core.models import Commune
+from continuite.core.ratelimit import SEARCHES, rate_limit
 from continuite.core.text import normalize_name
 
 from . import services
@@ -27,6 +28,7 @@ from .queries import Place, PlaceLookup, nearest_service_points, place_lookup, w
 RESULTS_PER_SEARCH = 20
 
 
+@rate_limit("search", SEARCHES)
 def search(request):
     """« Trouver un guichet ouvert »: by postcode or commune, nearest first, with JavaScript or not."""
     form = SearchForm(request.GET or None)

@@ -15,10 +15,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from continuite.appointments import ratelimit, services
+from continuite.appointments import services
 from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
 from continuite.appointments.services import appointment_book
+from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from continuite.appointments import ratelimit
 from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment, Mode, Slot
+from continuite.core import ratelimit
 from continuite.core.models import Commune, Departement
 from continuite.service_points.tests.factories import ServicePointFactory
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from continuite.appointments import ratelimit
 from continuite.appointments.models import LotteryRequest, Mode, Slot
+from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network
 from continuite.service_points.tests.factories import ServicePointFactory

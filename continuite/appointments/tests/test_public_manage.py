@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from continuite.appointments import ratelimit
 from continuite.appointments.links import MAX_AGE, manage_token
 from continuite.appointments.models import Appointment, Mode, Slot
 from continuite.appointments.services import appointment_book
+from continuite.core import ratelimit
 from continuite.service_points.tests.factories import ServicePointFactory, StatusChangeFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from continuite.appointments import ratelimit
 from continuite.appointments.models import Appointment, Mode, Slot
+from continuite.core import net, ratelimit
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
@@ -138,12 +138,12 @@ def test_the_default_limits_are_ten_bookings_and_sixty_searches():
 )
 def test_an_ipv6_address_is_counted_by_its_64_network(remote_addr, counted_as):
     request = RequestFactory().get("/", REMOTE_ADDR=remote_addr)
-    assert ratelimit.client_address(request) == counted_as
+    assert net.client_address(request) == counted_as
 
 
 def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(rf, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
-    assert ratelimit.client_address(request) == "203.0.113.7"
+    assert net.client_address(request) == "203.0.113.7"
     settings.TRUSTED_PROXY_COUNT = 0
-    assert ratelimit.client_address(request) == "10.0.0.1"
+    assert net.client_address(request) == "10.0.0.1"

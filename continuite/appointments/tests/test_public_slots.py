@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from continuite.appointments import queries, ratelimit
+from continuite.appointments import queries
 from continuite.appointments.models import Mode, Slot
 from continuite.appointments.queries import earliest_slots
+from continuite.core import ratelimit
 from continuite.core.geo import haversine_km
 from continuite.service_points.tests.factories import ServicePointFactory
 
