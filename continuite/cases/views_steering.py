@@ -1,6 +1,5 @@
 """Steering pages of the cases: statistics with charts and CSV, and the 8-week forecast."""
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from dsfr.forms import DsfrBaseForm
 
+from continuite.core.exports import csv_download
 from continuite.dashboard.access import access_steering_scope
 from continuite.service_points.models import Network
 
@@ -105,9 +105,7 @@ def statistics_csv(request):
     if not form.is_valid():
         return HttpResponse(" ".join(form.non_field_errors()), status=400)
     start, end = form.bounds()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="delais-de-traitement.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_download("delais-de-traitement.csv")
     writer.writerow(
         [
             "debut",

@@ -1,12 +1,10 @@
 """Steering: the open rate nationally, by network and by département, as tables and a map."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 
 from continuite.accounts.models import Role
+from continuite.core.exports import csv_download
 from continuite.core.maps import choropleth_svg, rate_class
 
 from .access import access_steering_scope
@@ -43,9 +41,7 @@ def steering(request):
 @login_required
 def steering_csv(request):
     rates = open_rates(points=access_steering_scope(request.user))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="taux-ouverture.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_download("taux-ouverture.csv")
     writer.writerow(
         [
             "instant",

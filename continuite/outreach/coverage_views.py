@@ -1,7 +1,6 @@
 """Coverage pages: a campaign's (figures, map, tables, CSV, and the people not reached yet, a
 logged read) for its managers, and every active campaign's figures for steering teams."""
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from continuite.accounts.audit import audit_record
 from continuite.appointments.phones import display_phone
+from continuite.core.exports import csv_download
 from continuite.core.maps import RateClasses, choropleth_svg, rate_class
 from continuite.core.models import Commune
 
@@ -101,9 +101,7 @@ def _figures(request, report: CoverageReport, form: DepartementForm, csv_url: st
 
 
 def _csv(report: CoverageReport, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    response, writer = csv_download(filename)
     writer.writerow(
         [
             "perimetre",

@@ -1,6 +1,5 @@
 """The protocol checklist: a site's self-assessments, and compliance for steering teams."""
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from continuite.appointments.models import HealthProtocol
+from continuite.core.exports import csv_download
 from continuite.core.forms import add_errors
 from continuite.dashboard.access import access_steering_scope
 from continuite.service_points.access import access_service_point_by_id
@@ -129,9 +129,7 @@ def compliance_csv(request):
             content_type="text/plain; charset=utf-8",
         )
     report = compliance(points, by=by)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="protocole-sanitaire-{by}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_download(f"protocole-sanitaire-{by}.csv")
     writer.writerow(
         [
             "date",

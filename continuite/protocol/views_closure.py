@@ -1,7 +1,5 @@
 """Site managers' incidents and closures, and the progress and report of each rehoming run."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.audit import audit_record
+from continuite.core.exports import SPREADSHEET, csv_download
 from continuite.core.forms import add_errors
 from continuite.notifications.models import Message
 from continuite.service_points.access import access_service_point_by_id
@@ -206,10 +205,7 @@ def run_csv(request, point_id: int, run_id: int):
     run = get_object_or_404(RehomingRun, pk=run_id, service_point=point)
     outcomes = _outcomes(run)
     audit_record(actor=request.user, action="protocol.rehoming_csv_read", target=point, run=run.pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="relogement-{run.pk}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    response, writer = csv_download(f"relogement-{run.pk}.csv", dialect=SPREADSHEET)
     writer.writerow(
         [
             _("Reference"),
