@@ -143,10 +143,13 @@ _rate_limit_windows = itertools.count(9 * 10**9)
 
 
 @pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    """Each test counts its public requests in a minute of its own: the cache outlives a test,
-    so another test's requests from the same test client address never count against it."""
+def own_public_counters(monkeypatch):
+    """Each test counts its public requests in a minute and a day of its own: the cache outlives
+    a test, so another test's requests (same test client address, same phone numbers) never
+    count against its rate limits and SMS budgets."""
     from continuite.core import ratelimit
+    from continuite.notifications import budget
 
     window = next(_rate_limit_windows)
     monkeypatch.setattr(ratelimit, "_window", lambda: window)
+    monkeypatch.setattr(budget, "_day", lambda: window)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from continuite.notifications.budget import sms_budget_allows
 from continuite.notifications.bulk import deliveries_queue, messages_check
 from continuite.service_points.models import CrisisStatus
 
@@ -238,6 +239,8 @@ PERSON_CHANGED_TRIES = 10
 def _seat_write(appointment: Appointment, actor, replacing: Appointment | None, notify: bool):
     """The person, the seat, the appointment, its history and messages: one statement."""
     messages = appointment_messages(appointment=appointment, kind="confirmation") if notify else []
+    # Written by the booking's own statement, not `outbox_add`: the SMS budget is kept here.
+    messages = [message for message in messages if sms_budget_allows(message)]
     messages_check(messages)
     event = AppointmentEvent(appointment=appointment, kind="booked", actor=actor)
     for _try in range(PERSON_CHANGED_TRIES):

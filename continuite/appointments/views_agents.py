@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from continuite.core.ratelimit import CALLBACKS, rate_limit
+from continuite.notifications.budget import sms_budget
 from continuite.service_points.access import access_service_point_by_id
 from continuite.service_points.models import ServicePoint
 
@@ -403,6 +404,7 @@ def _tel(point: ServicePoint) -> str:
 
 
 @rate_limit("callback", CALLBACKS, methods=("POST",))
+@sms_budget
 @require_http_methods(["GET", "POST"])
 def callback_request(request, point_id: int):
     """« Être rappelé »: leave a phone number, an agent calls back within 2 business days."""

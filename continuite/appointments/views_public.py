@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from continuite.core.models import Commune
 from continuite.core.ratelimit import BOOKINGS, SEARCHES, rate_limit
 from continuite.core.text import normalize_name
+from continuite.notifications.budget import sms_budget
 from continuite.service_points.models import CrisisStatus, ServicePoint, status_in_force
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
 
@@ -295,6 +296,7 @@ def _book_page(request, slot: Slot, reason: Reason | None, context: dict, *, sta
 
 
 @rate_limit("booking", BOOKINGS, methods=("POST",))
+@sms_budget
 @require_http_methods(["GET", "POST"])
 def book(request, slot_id: int):
     """Step 3: name and phone for the chosen slot; a second sending of the form books nothing more.
@@ -435,6 +437,7 @@ def manage(request, token: str):
 
 
 @rate_limit("booking", BOOKINGS, methods=("POST",))
+@sms_budget
 @require_http_methods(["GET", "POST"])
 def cancel(request, token: str):
     """Cancel, after a confirmation page: a plain link and a button, no JavaScript needed."""
@@ -459,6 +462,7 @@ def cancel(request, token: str):
 
 
 @rate_limit("booking", BOOKINGS)
+@sms_budget
 @require_http_methods(["POST"])
 def move(request, token: str):
     """Move to another free time of the same reason at the same counter."""
@@ -499,6 +503,7 @@ def move(request, token: str):
 
 
 @rate_limit("booking", BOOKINGS, methods=("POST",))
+@sms_budget
 @require_http_methods(["GET", "POST"])
 def lottery(request, reason_id: int, point_id: int):
     """Step 3 of a lottery reason: who enters the next draw of this counter."""

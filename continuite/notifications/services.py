@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from .budget import sms_budget_allows
 from .bulk import deliveries_queue
 from .models import Message
 
@@ -69,7 +70,10 @@ def message_build(
 
 def outbox_add(message: Message) -> Message:
     """Write an unsaved message in the caller's transaction and queue its delivery on commit;
-    a message of the same dedup_key already there is returned instead, and nothing is queued."""
+    a message of the same dedup_key already there is returned instead, and nothing is queued.
+    An SMS beyond the public requests' daily budget (`sms_budget_allows`) is returned unsaved."""
+    if not sms_budget_allows(message):
+        return message
     # Insert first (the usual case: a new event); only a repeated event reads the first row.
     try:
         with transaction.atomic():
