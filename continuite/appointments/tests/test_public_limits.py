@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from continuite.appointments.links import manage_token
-from continuite.appointments.models import Appointment, CallbackRequest, Mode, Slot
+from continuite.appointments.models import Appointment, CallbackRequest, LotteryRequest, Mode, Slot
 from continuite.appointments.services import appointment_book
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
@@ -93,3 +93,21 @@ def test_cancelling_through_the_manage_link_is_rate_limited(client, settings):
 
     assert statuses == [302, 302, 429]
     assert Appointment.objects.filter(status=Appointment.Status.CANCELLED).count() == 2
+
+
+def test_entering_the_draw_is_rate_limited(client, settings):
+    settings.RATE_LIMIT_BOOKINGS_PER_MINUTE = 2
+    reason = ReasonFactory(lottery=True)
+    opening_range = OpeningRangeFactory(service_point=ServicePointFactory(), reasons=[reason])
+    free_slot(opening_range, 2)
+    url = reverse("appointments:lottery", args=[reason.pk, opening_range.service_point.pk])
+
+    statuses = [
+        client.post(
+            url, {"name": "Jeanne Martin", "phone": f"06 12 34 56 {n:02d}", "q": "69001"}
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [302, 302, 429]
+    assert LotteryRequest.objects.count() == 2
