@@ -6,10 +6,12 @@ the limit the person gets a 429 page telling them to wait a minute or to call th
 """
 
 import time
+from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.shortcuts import render
 
 from .net import client_address
@@ -51,18 +53,26 @@ def too_many_requests(request):
     return response
 
 
-def rate_limit(scope: str, limit: str, *, methods: tuple[str, ...] | None = None):
+def rate_limit(
+    scope: str,
+    limit: str,
+    *,
+    methods: tuple[str, ...] | None = None,
+    when: Callable[[HttpRequest], bool] | None = None,
+):
     """Decorate a view: at most the setting's number of requests per address and minute.
 
-    `methods` restricts the count to those HTTP methods (e.g. only the POST that books).
+    `methods` restricts the count to those HTTP methods (e.g. only the POST that books), and
+    `when` to the requests it accepts (e.g. a search, not the empty form).
     """
+
+    def counted(request) -> bool:
+        return (methods is None or request.method in methods) and (when is None or when(request))
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if (methods is None or request.method in methods) and not hit(
-                request, scope, limit_of(limit)
-            ):
+            if counted(request) and not hit(request, scope, limit_of(limit)):
                 return too_many_requests(request)
             return view(request, *args, **kwargs)
 

@@ -28,7 +28,8 @@ from .queries import Place, PlaceLookup, nearest_service_points, place_lookup, w
 RESULTS_PER_SEARCH = 20
 
 
-@rate_limit("search", SEARCHES)
+# The home page itself is not counted (the 429 page links to it): only the searches made.
+@rate_limit("search", SEARCHES, when=lambda request: bool(request.GET))
 def search(request):
     """« Trouver un guichet ouvert »: by postcode or commune, nearest first, with JavaScript or not."""
     form = SearchForm(request.GET or None)

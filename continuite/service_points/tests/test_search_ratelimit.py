@@ -35,3 +35,12 @@ def test_the_search_counts_the_client_behind_the_proxy(client, settings):
         200,
         429,
     ]
+
+
+def test_the_home_page_without_a_search_is_not_counted(client, settings):
+    settings.RATE_LIMIT_SEARCHES_PER_MINUTE = 1
+    url = reverse("service_points:search")
+
+    assert client.get(url, {"q": "69001"}).status_code == 200
+    assert client.get(url, {"q": "69001"}).status_code == 429
+    assert client.get(url).status_code == 200  # where the 429 page sends people
