@@ -4,10 +4,12 @@ attribute or an event-handler attribute (which the policy would refuse)."""
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+import continuite
 from continuite.accounts.tests.factories import RoleFactory
 from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment
@@ -150,3 +152,16 @@ def test_an_inline_style_attribute_is_found():
     finder = InlineFinder("abc")
     finder.feed('<p style="color:red">x</p><script>1</script><script nonce="abc">2</script>')
     assert finder.refused == ['<p style="color:red">', "<script> without the nonce"]
+
+
+def test_no_template_of_the_project_holds_an_inline_style_or_script():
+    """Every template, agent pages included: what the policy refuses is not written at all."""
+    root = Path(continuite.__file__).parent
+    refused = re.compile(r"""<style\b|\sstyle=|\son[a-z]+=|<script\b(?![^>]*\bsrc=)""", re.I)
+    found = [
+        f"{path.relative_to(root)}: {match.group(0).strip()}"
+        for path in root.glob("**/templates/**/*.html")
+        for match in refused.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert len(list(root.glob("**/templates/**/*.html"))) > 50
+    assert found == []
