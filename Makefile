@@ -28,8 +28,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint continuite --lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m continuite.core.lockaudit requirements/lock.txt
 	CONTINUITE_ENV=production SECRET_KEY=check-deploy-key-$$(printf '%050d' 0) ALLOWED_HOSTS=example.org \
-		DATABASE_URL=$(PG_URL) REDIS_URL=redis://127.0.0.1:6379/0 \
+		DATABASE_URL=$(PG_URL) REDIS_URL=redis://127.0.0.1:6379/0 SITE_URL=https://example.org \
+		SMS_API_URL=https://sms.example.org/send SMS_API_TOKEN=check SMS_WEBHOOK_SECRET=check \
+		EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=ne-pas-repondre@example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: $(STAMP) lint  ## Unit, PostgreSQL, Celery worker and browser tests

@@ -1,14 +1,15 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+
+from continuite.core.forms import BaseForm
 
 
-class LoginForm(DsfrBaseForm, AuthenticationForm):
+class LoginForm(BaseForm, AuthenticationForm):
     """Username and password, in the State design system."""
 
 
-class TokenForm(DsfrBaseForm):
+class TokenForm(BaseForm):
     token = forms.CharField(
         label=_("Six-digit code from your authenticator app"),
         min_length=6,

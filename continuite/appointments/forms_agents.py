@@ -4,8 +4,8 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
+from continuite.core.forms import BaseForm, CleanTextMixin
 from continuite.service_points.models import ServicePoint
 
 from .models import Appointment, CallbackAttempt, CallbackRequest, QueueTicket, Reason
@@ -18,7 +18,7 @@ def network_reasons(service_point: ServicePoint):
     )
 
 
-class CallbackRequestForm(DsfrBaseForm):
+class CallbackRequestForm(BaseForm):
     """« Être rappelé »: the public form, without an account."""
 
     reason = forms.ModelChoiceField(
@@ -62,7 +62,7 @@ class CallbackRequestForm(DsfrBaseForm):
             self.initial.setdefault("submission_key", uuid.uuid4())
 
 
-class CallbackAttemptForm(DsfrBaseForm):
+class CallbackAttemptForm(BaseForm):
     """One call made for a call-back request."""
 
     outcome = forms.ChoiceField(
@@ -71,7 +71,7 @@ class CallbackAttemptForm(DsfrBaseForm):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
-class QueueTicketForm(DsfrBaseForm):
+class QueueTicketForm(BaseForm):
     """A person arriving at the counter without an appointment."""
 
     priority = forms.TypedChoiceField(
@@ -99,7 +99,7 @@ class QueueTicketForm(DsfrBaseForm):
         self.fields["reason"].queryset = network_reasons(service_point)
 
 
-class QueueCloseForm(forms.Form):
+class QueueCloseForm(CleanTextMixin, forms.Form):
     """How a waiting ticket ends."""
 
     status = forms.ChoiceField(
@@ -110,14 +110,14 @@ class QueueCloseForm(forms.Form):
     )
 
 
-class AgendaForm(forms.Form):
+class AgendaForm(CleanTextMixin, forms.Form):
     """Which day (and whether the week around it) the agenda shows."""
 
     day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     week = forms.BooleanField(required=False)
 
 
-class AppointmentStatusForm(forms.Form):
+class AppointmentStatusForm(CleanTextMixin, forms.Form):
     """Arrived, done, or did not come (cancelling has its own form, with a reason)."""
 
     status = forms.ChoiceField(
@@ -132,7 +132,7 @@ class AppointmentStatusForm(forms.Form):
     )
 
 
-class AppointmentCancelForm(forms.Form):
+class AppointmentCancelForm(CleanTextMixin, forms.Form):
     """Cancelling by an agent always says why; the person is told."""
 
     note = forms.CharField(label=_("Reason for cancelling"), max_length=300)

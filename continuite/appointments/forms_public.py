@@ -5,7 +5,8 @@ from itertools import groupby
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+
+from continuite.core.forms import BaseForm
 
 from .models import Mode, Slot
 from .queries import public_reasons
@@ -16,7 +17,7 @@ def online_reasons():
     return public_reasons()
 
 
-class StartForm(DsfrBaseForm):
+class StartForm(BaseForm):
     """Step 1: the reason, then a postcode or commune (a homonym is chosen by its INSEE code)."""
 
     reason = forms.ModelChoiceField(
@@ -48,7 +49,7 @@ class StartForm(DsfrBaseForm):
         ]
 
 
-class BookingForm(DsfrBaseForm):
+class BookingForm(BaseForm):
     """Step 3: who comes, how to reach them; the slot is in the address, the rest hidden."""
 
     name = forms.CharField(
@@ -91,7 +92,7 @@ class BookingForm(DsfrBaseForm):
         }
 
 
-class LotteryEntryForm(DsfrBaseForm):
+class LotteryEntryForm(BaseForm):
     """Enter the draw of a service point for a lottery reason: who, and how to reach them."""
 
     name = BookingForm.base_fields["name"]
@@ -107,7 +108,7 @@ class LotteryEntryForm(DsfrBaseForm):
     commune = forms.CharField(required=False, max_length=5, widget=forms.HiddenInput)
 
 
-class MoveForm(DsfrBaseForm):
+class MoveForm(BaseForm):
     """Choose another slot of the same reason at the same service point."""
 
     slot = forms.TypedChoiceField(

@@ -1,13 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+
+from continuite.core.forms import BaseForm
 
 from .models import Mode, OpeningRange, Reason
 
 WEEKDAYS = OpeningRange._meta.get_field("weekday").choices
 
 
-class OpeningRangeForm(DsfrBaseForm):
+class OpeningRangeForm(BaseForm):
     """A weekly range on one or several weekdays."""
 
     weekdays = forms.TypedMultipleChoiceField(
@@ -45,7 +46,7 @@ class OpeningRangeForm(DsfrBaseForm):
         )
 
 
-class HealthProtocolForm(DsfrBaseForm):
+class HealthProtocolForm(BaseForm):
     max_people_present = forms.IntegerField(
         label=_("People present at once, at most"), min_value=1, max_value=500
     )

@@ -9,8 +9,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
+from continuite.core.forms import BaseForm
 from continuite.service_points.forms import LOCAL_DATETIME, LocalDateTimeField
 from continuite.service_points.models import ServicePoint
 
@@ -42,7 +42,7 @@ class _LocalTimes:
         return cleaned
 
 
-class QueueFilterForm(DsfrBaseForm):
+class QueueFilterForm(BaseForm):
     """The queue's filters (GET): every field optional, bad values are ignored."""
 
     ALL = "all"
@@ -77,7 +77,7 @@ class QueueFilterForm(DsfrBaseForm):
         ]
 
 
-class CaseCreateForm(DsfrBaseForm, _LocalTimes):
+class CaseCreateForm(BaseForm, _LocalTimes):
     """Intake of a case received at a service point."""
 
     local_fields = ("received_at",)
@@ -113,7 +113,7 @@ class CaseCreateForm(DsfrBaseForm, _LocalTimes):
         return cleaned
 
 
-class ClockStopForm(DsfrBaseForm, _LocalTimes):
+class ClockStopForm(BaseForm, _LocalTimes):
     """Pause the clock: documents requested from the person, from a time, until one if known."""
 
     local_fields = ("starts_at", "ends_at")
@@ -146,7 +146,7 @@ class ClockStopForm(DsfrBaseForm, _LocalTimes):
         return cleaned
 
 
-class ClockResumeForm(DsfrBaseForm, _LocalTimes):
+class ClockResumeForm(BaseForm, _LocalTimes):
     """Resume the clock: the documents arrived."""
 
     local_fields = ("ends_at",)
@@ -163,7 +163,7 @@ class ClockResumeForm(DsfrBaseForm, _LocalTimes):
         return self._aware(super().clean())
 
 
-class StatusForm(DsfrBaseForm):
+class StatusForm(BaseForm):
     """Move a case on, or decide it."""
 
     # Waiting for the person is a clock stop, not a status one picks.
@@ -187,7 +187,7 @@ def site_agents(service_point: ServicePoint):
     )
 
 
-class AssignForm(DsfrBaseForm):
+class AssignForm(BaseForm):
     agent = forms.ModelChoiceField(
         label=_("Case worker"), queryset=get_user_model().objects.none(), empty_label=None
     )
@@ -197,7 +197,7 @@ class AssignForm(DsfrBaseForm):
         self.fields["agent"].queryset = site_agents(service_point)
 
 
-class TransferForm(DsfrBaseForm):
+class TransferForm(BaseForm):
     """Transfer a case to another service point of its network; the deadline is kept."""
 
     service_point = forms.ModelChoiceField(
@@ -218,7 +218,7 @@ class TransferForm(DsfrBaseForm):
         )
 
 
-class ImportForm(DsfrBaseForm):
+class ImportForm(BaseForm):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_("UTF-8 or Windows encoding, comma or semicolon separated, 20 MB at most"),

@@ -10,16 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from dsfr.forms import DsfrBaseForm
 
-from continuite.core.forms import add_errors
+from continuite.core.forms import BaseForm, add_errors
 from continuite.service_points.models import Network
 
 from .models import DeadlineUnit, ProcedureType, SilenceRule, StopRule
 from .procedures import procedure_type_create, procedure_type_update, procedures_manageable_by
 
 
-class ProcedureTypeForm(DsfrBaseForm):
+class ProcedureTypeForm(BaseForm):
     label = forms.CharField(label=gettext_lazy("Procedure"), max_length=200)
     deadline_amount = forms.IntegerField(label=gettext_lazy("Legal deadline"))
     deadline_unit = forms.ChoiceField(

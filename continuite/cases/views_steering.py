@@ -16,9 +16,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from dsfr.forms import DsfrBaseForm
 
 from continuite.core.exports import csv_download
+from continuite.core.forms import BaseForm
 from continuite.dashboard.access import access_steering_scope
 from continuite.service_points.models import Network
 
@@ -33,7 +33,7 @@ DEFAULT_PERIOD_DAYS = 90
 MAX_TRANSFER = 500
 
 
-class PeriodForm(DsfrBaseForm):
+class PeriodForm(BaseForm):
     """The period of the statistics: cases decided from the first day to the last, inclusive."""
 
     start_on = forms.DateField(

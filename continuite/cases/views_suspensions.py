@@ -9,16 +9,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from dsfr.forms import DsfrBaseForm
 
-from continuite.core.forms import add_errors
+from continuite.core.forms import BaseForm, add_errors
 from continuite.core.models import Departement
 
 from .models import ProcedureType, SuspensionWindow
 from .services import suspension_window_declare
 
 
-class SuspensionWindowForm(DsfrBaseForm):
+class SuspensionWindowForm(BaseForm):
     label = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=200,

@@ -9,9 +9,9 @@ import re
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.models import Reason
+from continuite.core.forms import BaseForm
 from continuite.core.models import Commune
 from continuite.service_points.models import ServicePoint
 
@@ -32,7 +32,7 @@ def _count(label, maximum, help_text=""):
     return forms.IntegerField(label=label, min_value=0, max_value=maximum, help_text=help_text)
 
 
-class CampaignForm(DsfrBaseForm):
+class CampaignForm(BaseForm):
     """A campaign to prepare: scope, calendar, script, attempt ladder, follow-ups."""
 
     name = forms.CharField(label=_("Name of the campaign"), max_length=200)
@@ -162,7 +162,7 @@ class CampaignForm(DsfrBaseForm):
         return dict(self.cleaned_data)
 
 
-class ActivateForm(DsfrBaseForm):
+class ActivateForm(BaseForm):
     """The alert plan is triggered: the campaign starts, for that alert or the one planned."""
 
     alert_kind = forms.ChoiceField(
@@ -175,7 +175,7 @@ class ActivateForm(DsfrBaseForm):
         super().__init__(*args, auto_id="activate_%s", **kwargs)
 
 
-class EndForm(DsfrBaseForm):
+class EndForm(BaseForm):
     """The last day of a campaign."""
 
     on = _date(_("Last day of calls"))
@@ -185,7 +185,7 @@ class EndForm(DsfrBaseForm):
         self.initial.setdefault("on", timezone.localdate())
 
 
-class DepartementForm(DsfrBaseForm):
+class DepartementForm(BaseForm):
     """The département whose communes the coverage page lists (GET)."""
 
     departement = forms.ChoiceField(label=_("Communes of the département"), required=False)

@@ -8,9 +8,9 @@ import uuid
 from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
 from continuite.cases.models import ProcedureType
+from continuite.core.forms import BaseForm
 
 
 class _AnySlot(forms.TypedChoiceField):
@@ -30,7 +30,7 @@ def slot_label(slot, time_zone) -> str:
     return formats.date_format(starts, "l j F Y, H:i") + " – " + formats.time_format(ends, "H:i")
 
 
-class FollowupAppointmentForm(DsfrBaseForm):
+class FollowupAppointmentForm(BaseForm):
     """Choose one of the next free slots of the follow-up service point."""
 
     slot = _AnySlot(
@@ -53,7 +53,7 @@ class FollowupAppointmentForm(DsfrBaseForm):
         self.fields["slot"].choices = [(slot.pk, slot_label(slot, time_zone)) for slot in slots]
 
 
-class FollowupCaseForm(DsfrBaseForm):
+class FollowupCaseForm(BaseForm):
     """Choose the procedure of the case, among those of the follow-up service point's network."""
 
     procedure_type = forms.ModelChoiceField(

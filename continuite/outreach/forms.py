@@ -6,9 +6,9 @@ services' and come back as their messages.
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.phones import display_phone
+from continuite.core.forms import BaseForm
 from continuite.core.models import Commune
 from continuite.core.text import parse_postcode
 
@@ -23,7 +23,7 @@ def _date(label, required=True, help_text=""):
     return forms.DateField(label=label, required=required, widget=DATE_INPUT, help_text=help_text)
 
 
-class SearchForm(DsfrBaseForm):
+class SearchForm(BaseForm):
     """The register's filters (GET): every field optional."""
 
     q = forms.CharField(label=_("Last or first name"), required=False, max_length=100)
@@ -34,7 +34,7 @@ class SearchForm(DsfrBaseForm):
         self.fields["status"].choices = [("", _("All statuses")), *RegisteredPerson.Status.choices]
 
 
-class RegistrationForm(DsfrBaseForm):
+class RegistrationForm(BaseForm):
     """A person's registration, with one contact person."""
 
     last_name = forms.CharField(label=_("Last name"), max_length=100)
@@ -151,7 +151,7 @@ class RegistrationForm(DsfrBaseForm):
         return {**data, "contacts": [contact]}
 
 
-class ReadForm(DsfrBaseForm):
+class ReadForm(BaseForm):
     """Why the agent opens the record: asked before anything is shown, and logged."""
 
     reason = forms.ChoiceField(
@@ -166,11 +166,11 @@ class ReadForm(DsfrBaseForm):
     )
 
 
-class AcknowledgeForm(DsfrBaseForm):
+class AcknowledgeForm(BaseForm):
     acknowledged_on = _date(_("Acknowledged on"))
 
 
-class EndForm(DsfrBaseForm):
+class EndForm(BaseForm):
     """End a registration: withdrawal, death or move, with its date."""
 
     status = forms.ChoiceField(
@@ -185,14 +185,14 @@ class EndForm(DsfrBaseForm):
     on = _date(_("On"))
 
 
-class ShareForm(DsfrBaseForm):
+class ShareForm(BaseForm):
     other = forms.IntegerField(widget=forms.HiddenInput)
 
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-class OutcomeForm(DsfrBaseForm):
+class OutcomeForm(BaseForm):
     """The structured outcome of one try: reached or not, lives alone, the needs heard."""
 
     outcome = forms.ChoiceField(

@@ -2,8 +2,9 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 from dsfr.widgets import InlineRadioSelect
+
+from continuite.core.forms import BaseForm
 
 from .checklist import MEASURES
 from .models import SelfAssessment
@@ -11,7 +12,7 @@ from .models import SelfAssessment
 YES_NO = [("yes", _("Yes, in force")), ("no", _("No, not in force"))]
 
 
-class SelfAssessmentForm(DsfrBaseForm):
+class SelfAssessmentForm(BaseForm):
     """Each measure of the protocol answered yes or no, the date of the check and a comment."""
 
     assessed_on = forms.DateField(
@@ -44,7 +45,7 @@ class SelfAssessmentForm(DsfrBaseForm):
         return {measure: self.cleaned_data[measure] == "yes" for measure in MEASURES}
 
 
-class ComplianceGroupingForm(DsfrBaseForm):
+class ComplianceGroupingForm(BaseForm):
     """How the steering page groups the service points."""
 
     par = forms.ChoiceField(

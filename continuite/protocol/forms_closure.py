@@ -1,15 +1,15 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.models import Reason
+from continuite.core.forms import BaseForm
 from continuite.service_points.forms import LocalDateTimeField, LocalTimesMixin
 
 from .models import Closure, Incident
 
 
-class IncidentForm(DsfrBaseForm):
+class IncidentForm(BaseForm):
     kind = forms.ChoiceField(label=_("Kind of incident"), choices=Incident.Kind.choices)
     occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(
@@ -25,7 +25,7 @@ class IncidentForm(DsfrBaseForm):
             self.initial.setdefault("occurred_on", timezone.now().astimezone(time_zone).date())
 
 
-class ClosureForm(LocalTimesMixin, DsfrBaseForm):
+class ClosureForm(LocalTimesMixin, BaseForm):
     """Declare a closure; times are read in the service point's own time zone."""
 
     scope = forms.ChoiceField(
@@ -76,7 +76,7 @@ class ClosureForm(LocalTimesMixin, DsfrBaseForm):
         self.fields["incident"].queryset = Incident.objects.filter(service_point=service_point)
 
 
-class RehomingRulesForm(DsfrBaseForm):
+class RehomingRulesForm(BaseForm):
     convert_to_phone = forms.BooleanField(
         label=_("Convert to a phone appointment at the same time when the reason allows it"),
         required=False,

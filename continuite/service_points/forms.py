@@ -4,14 +4,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+
+from continuite.core.forms import BaseForm
 
 from .models import AgentPresence, CrisisStatus, Network
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 
 
-class SearchForm(DsfrBaseForm):
+class SearchForm(BaseForm):
     """The public search: a place, and optional filters."""
 
     q = forms.CharField(
@@ -66,7 +67,7 @@ class LocalTimesMixin:
         return cleaned
 
 
-class StatusForm(LocalTimesMixin, DsfrBaseForm):
+class StatusForm(LocalTimesMixin, BaseForm):
     """Set or schedule a crisis status; times are read in the service point's own time zone."""
 
     status = forms.ChoiceField(
@@ -93,7 +94,7 @@ class StatusForm(LocalTimesMixin, DsfrBaseForm):
         return cleaned
 
 
-class OpeningExceptionForm(DsfrBaseForm):
+class OpeningExceptionForm(BaseForm):
     """Exceptional closure or hours for a range of dates."""
 
     start_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -124,7 +125,7 @@ class OpeningExceptionForm(DsfrBaseForm):
         return cleaned
 
 
-class PresenceForm(DsfrBaseForm):
+class PresenceForm(BaseForm):
     """Where one of the service point's agents is on a day."""
 
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
