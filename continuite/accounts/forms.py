@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+from django_otp import match_token
 from dsfr.forms import DsfrBaseForm
 
 
@@ -9,6 +10,34 @@ class LoginForm(DsfrBaseForm, AuthenticationForm):
 
 
 class TokenForm(DsfrBaseForm):
+    """A code of the agent's authenticator app, or one of their single-use recovery codes."""
+
+    token = forms.CharField(
+        label=_("Six-digit code from your authenticator app, or a recovery code"),
+        min_length=6,
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device = None
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip().lower()
+        # Verifying a recovery code uses it up.
+        self.device = match_token(self.user, token)
+        if self.device is None:
+            raise forms.ValidationError(
+                _("This code is not valid. Check your phone's clock and try again.")
+            )
+        return token
+
+
+class EnrolmentForm(DsfrBaseForm):
+    """The first code of a new authenticator, proving it was set up."""
+
     token = forms.CharField(
         label=_("Six-digit code from your authenticator app"),
         min_length=6,
@@ -27,3 +56,11 @@ class TokenForm(DsfrBaseForm):
                 _("This code is not valid. Check your phone's clock and try again.")
             )
         return token
+
+
+class NewPasswordForm(DsfrBaseForm, SetPasswordForm):
+    """A new password, by invitation or reset (the project's password validators apply)."""
+
+
+class ResetRequestForm(DsfrBaseForm, PasswordResetForm):
+    """The email address a password reset link is sent to."""
