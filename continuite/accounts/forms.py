@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 from dsfr.forms import DsfrBaseForm
 
+from .models import Role
+
 
 class LoginForm(DsfrBaseForm, AuthenticationForm):
     """Username and password, in the State design system."""
@@ -64,3 +66,22 @@ class NewPasswordForm(DsfrBaseForm, SetPasswordForm):
 
 class ResetRequestForm(DsfrBaseForm, PasswordResetForm):
     """The email address a password reset link is sent to."""
+
+
+class StaffInviteForm(DsfrBaseForm):
+    """An agent to invite to a site, or to give a role there if they already have an account."""
+
+    email = forms.EmailField(label=_("Email address"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    kind = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (Role.Kind.AGENT, Role.Kind.AGENT.label),
+            (Role.Kind.SITE_MANAGER, Role.Kind.SITE_MANAGER.label),
+        ],
+    )
+
+
+class RoleKindForm(DsfrBaseForm):
+    kind = forms.ChoiceField(choices=[(kind, kind) for kind in Role.SITE_KINDS])

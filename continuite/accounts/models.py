@@ -33,6 +33,10 @@ class Role(models.Model):
         AGENT = "agent", _("Agent")
 
     MANAGER_KINDS = (Kind.STEERING, Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
+    # Who invites and manages the agents of a site (steering never does).
+    STAFFING_KINDS = (Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
+    # The roles given from a site's page: one site each.
+    SITE_KINDS = (Kind.AGENT, Kind.SITE_MANAGER)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_record
-from .models import Invitation, User
+from .models import Invitation, Role, User
 
 RECOVERY_CODE_COUNT = 10
 
@@ -96,3 +97,92 @@ def second_factor_enrol(*, user: User, device: TOTPDevice) -> list[str]:
         StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in codes)
         audit_record(actor=user, action="second_factor_enrol", target=user)
     return codes
+
+
+def agent_invite(
+    *, actor: User, service_point, email: str, first_name: str, last_name: str, kind: str
+) -> Role:
+    """Give an agent a role at a site; a new or never-activated account gets an invitation."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update()
+            .filter(Q(username=email) | Q(email__iexact=email))
+            .first()
+        )
+        if user is None:
+            user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+            user.set_unusable_password()
+            user.save()
+        role, _created = Role.objects.get_or_create(
+            user=user, kind=kind, service_point=service_point
+        )
+        audit_record(
+            actor=actor, action="role_grant", target=user, kind=kind, service_point=service_point.pk
+        )
+        if not user.is_active or not user.has_usable_password():
+            # A deactivated account comes back only through a new invitation (new password,
+            # new authenticator), never with its old password.
+            user.is_active = True
+            user.set_unusable_password()
+            user.save(update_fields=["is_active", "password"])
+            invitation_send(user=user, invited_by=actor)
+    return role
+
+
+def role_remove(*, actor: User, role: Role) -> None:
+    """Take a role away (the account stays, with its other roles)."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="role_remove",
+            target=role.user,
+            kind=role.kind,
+            service_point=role.service_point_id,
+        )
+        role.delete()
+
+
+def role_change_kind(*, actor: User, role: Role, kind: str) -> Role:
+    """Make an agent of a site its manager, or the reverse."""
+    with transaction.atomic():
+        new_role, _created = Role.objects.get_or_create(
+            user=role.user, kind=kind, service_point=role.service_point
+        )
+        if new_role.pk != role.pk:
+            audit_record(
+                actor=actor,
+                action="role_change",
+                target=role.user,
+                before=role.kind,
+                after=kind,
+                service_point=role.service_point_id,
+            )
+            role.delete()
+    return new_role
+
+
+def agent_deactivate(*, actor: User, user: User, staffable_points) -> bool:
+    """Close an account whose roles are all within the actor's scope; False (nothing done) if not.
+
+    staffable_points: the service points the actor manages the agents of.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        roles = user.roles.all()
+        outside = roles.exclude(kind__in=Role.SITE_KINDS, service_point__in=staffable_points)
+        if user.pk == actor.pk or user.is_superuser or outside.exists():
+            return False
+        audit_record(
+            actor=actor,
+            action="agent_deactivate",
+            target=user,
+            roles=[str(role) for role in roles.select_related("service_point")],
+        )
+        roles.delete()
+        Invitation.objects.filter(user=user).usable_at(timezone.now()).update(
+            used_at=timezone.now()
+        )
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return True

@@ -21,3 +21,13 @@ def access_service_point_by_id(user, point_id: int, *, manage: bool = False) -> 
     if manage and not ServicePoint.objects.manageable_by(user).filter(pk=point_id).exists():
         raise PermissionDenied(_("Your role does not let you change this service point."))
     return point
+
+
+def access_staff_of_service_point_by_id(user, point_id: int) -> ServicePoint:
+    """The service point if the agent may invite and manage its agents (404 unseen, 403 not allowed)."""
+    point = access_service_point_by_id(user, point_id)
+    if not ServicePoint.objects.staffable_by(user).filter(pk=point_id).exists():
+        raise PermissionDenied(
+            _("Your role does not let you manage the agents of this service point.")
+        )
+    return point

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from continuite.accounts.models import Role
 from continuite.core.forms import add_errors
 from continuite.core.models import Commune
 from continuite.core.text import normalize_name
@@ -117,6 +118,15 @@ def manage_list(request):
         .filter(pk__in=[p.pk for p in page])
         .values_list("pk", flat=True)
     )
+    roles = list(request.user.roles.all())
+    # Staffing scopes are the manager scopes without steering's: the same set unless steering.
+    staffable = manageable
+    if any(role.kind == Role.Kind.STEERING for role in roles):
+        staffable = set(
+            ServicePoint.objects.staffable_by(request.user)
+            .filter(pk__in=[p.pk for p in page])
+            .values_list("pk", flat=True)
+        )
     return render(
         request,
         "service_points/manage_list.html",
@@ -125,7 +135,8 @@ def manage_list(request):
             "query": query,
             "params": urlencode({"q": query}) if query else "",
             "manageable": manageable,
-            "roles": request.user.roles.all(),
+            "staffable": staffable,
+            "roles": roles,
         },
     )
 

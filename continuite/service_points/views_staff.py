@@ -1,0 +1,101 @@
+"""A site's agents and managers, managed by the site's and the network's managers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from continuite.accounts import services as account_services
+from continuite.accounts.forms import RoleKindForm, StaffInviteForm
+from continuite.accounts.models import Role
+
+from .access import access_staff_of_service_point_by_id
+from .models import ServicePoint
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff(request, point_id: int):
+    """List the site's agents and managers; invite one (or give a role to an existing account)."""
+    point = access_staff_of_service_point_by_id(request.user, point_id)
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        role = account_services.agent_invite(
+            actor=request.user, service_point=point, **form.cleaned_data
+        )
+        messages.success(
+            request,
+            _("%(name)s now has the role %(role)s here.")
+            % {"name": role.user.email, "role": role.get_kind_display()},
+        )
+        return redirect("service_points:staff", point.pk)
+    roles = (
+        Role.objects.filter(service_point=point, kind__in=Role.SITE_KINDS)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "kind")
+    )
+    return render(
+        request,
+        "service_points/staff.html",
+        {"point": point, "form": form, "roles": roles},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _site_role(point, role_id: int) -> Role:
+    return get_object_or_404(Role, pk=role_id, service_point=point, kind__in=Role.SITE_KINDS)
+
+
+@login_required
+@require_http_methods(["POST"])
+def staff_role_remove(request, point_id: int, role_id: int):
+    point = access_staff_of_service_point_by_id(request.user, point_id)
+    role = _site_role(point, role_id)
+    account_services.role_remove(actor=request.user, role=role)
+    messages.success(request, _("The role is removed."))
+    return redirect("service_points:staff", point.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def staff_role_change(request, point_id: int, role_id: int):
+    point = access_staff_of_service_point_by_id(request.user, point_id)
+    role = _site_role(point, role_id)
+    form = RoleKindForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose agent or site manager."))
+    else:
+        account_services.role_change_kind(
+            actor=request.user, role=role, kind=form.cleaned_data["kind"]
+        )
+        messages.success(request, _("The role is changed."))
+    return redirect("service_points:staff", point.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def staff_deactivate(request, point_id: int, user_id: int):
+    point = access_staff_of_service_point_by_id(request.user, point_id)
+    role = get_object_or_404(
+        Role.objects.select_related("user"),
+        user_id=user_id,
+        service_point=point,
+        kind__in=Role.SITE_KINDS,
+    )
+    done = account_services.agent_deactivate(
+        actor=request.user,
+        user=role.user,
+        staffable_points=ServicePoint.objects.staffable_by(request.user),
+    )
+    if done:
+        messages.success(request, _("The account is deactivated."))
+    else:
+        messages.error(
+            request,
+            _(
+                "This account has roles outside your scope (or is yours): remove the role here "
+                "instead, or ask an administrator."
+            ),
+        )
+    return redirect("service_points:staff", point.pk)
