@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 from dsfr.forms import DsfrBaseForm
 
+from continuite.core.models import Departement
+
 from .models import Role
 
 
@@ -85,3 +87,21 @@ class StaffInviteForm(DsfrBaseForm):
 
 class RoleKindForm(DsfrBaseForm):
     kind = forms.ChoiceField(choices=[(kind, kind) for kind in Role.SITE_KINDS])
+
+
+class NetworkManagerInviteForm(DsfrBaseForm):
+    """A manager of a network for one département, within the appointing manager's scope."""
+
+    email = forms.EmailField(label=_("Email address"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    departement = forms.ModelChoiceField(
+        label=_("Département"), queryset=Departement.objects.none()
+    )
+
+    def __init__(self, *args, departements: set[str] | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = Departement.objects.order_by("code")
+        if departements is not None:
+            choices = choices.filter(code__in=departements)
+        self.fields["departement"].queryset = choices

@@ -100,9 +100,17 @@ def second_factor_enrol(*, user: User, device: TOTPDevice) -> list[str]:
 
 
 def agent_invite(
-    *, actor: User, service_point, email: str, first_name: str, last_name: str, kind: str
+    *,
+    actor: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    kind: str,
+    service_point=None,
+    network=None,
+    departement=None,
 ) -> Role:
-    """Give an agent a role at a site; a new or never-activated account gets an invitation."""
+    """Give an agent a role (a site, or a network in a département); new accounts get an invitation."""
     email = email.strip().lower()
     with transaction.atomic():
         user = (
@@ -115,10 +123,20 @@ def agent_invite(
             user.set_unusable_password()
             user.save()
         role, _created = Role.objects.get_or_create(
-            user=user, kind=kind, service_point=service_point
+            user=user,
+            kind=kind,
+            service_point=service_point,
+            network=network,
+            departement=departement,
         )
         audit_record(
-            actor=actor, action="role_grant", target=user, kind=kind, service_point=service_point.pk
+            actor=actor,
+            action="role_grant",
+            target=user,
+            kind=kind,
+            service_point=role.service_point_id,
+            network=role.network_id,
+            departement=role.departement_id,
         )
         if not user.is_active or not user.has_usable_password():
             # A deactivated account comes back only through a new invitation (new password,
@@ -139,6 +157,8 @@ def role_remove(*, actor: User, role: Role) -> None:
             target=role.user,
             kind=role.kind,
             service_point=role.service_point_id,
+            network=role.network_id,
+            departement=role.departement_id,
         )
         role.delete()
 

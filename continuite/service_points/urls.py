@@ -37,4 +37,14 @@ urlpatterns = [
         views_staff.staff_deactivate,
         name="staff_deactivate",
     ),
+    path(
+        "espace-agent/reseaux/<slug:slug>/responsables/",
+        views_staff.network_staff,
+        name="network_staff",
+    ),
+    path(
+        "espace-agent/reseaux/<slug:slug>/responsables/<int:role_id>/retirer/",
+        views_staff.network_staff_remove,
+        name="network_staff_remove",
+    ),
 ]

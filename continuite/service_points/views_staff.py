@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from continuite.accounts import services as account_services
-from continuite.accounts.forms import RoleKindForm, StaffInviteForm
+from continuite.accounts.forms import NetworkManagerInviteForm, RoleKindForm, StaffInviteForm
 from continuite.accounts.models import Role
 
-from .access import access_staff_of_service_point_by_id
+from .access import access_network_staff_by_slug, access_staff_of_service_point_by_id
 from .models import ServicePoint
 
 
@@ -99,3 +99,53 @@ def staff_deactivate(request, point_id: int, user_id: int):
             ),
         )
     return redirect("service_points:staff", point.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def network_staff(request, slug: str):
+    """A network's managers by département; appoint one within one's own scope."""
+    network, departements = access_network_staff_by_slug(request.user, slug)
+    form = NetworkManagerInviteForm(request.POST or None, departements=departements)
+    if request.method == "POST" and form.is_valid():
+        role = account_services.agent_invite(
+            actor=request.user,
+            kind=Role.Kind.NETWORK_MANAGER,
+            network=network,
+            **form.cleaned_data,
+        )
+        messages.success(
+            request,
+            _("%(name)s now has the role %(role)s here.")
+            % {"name": role.user.email, "role": str(role)},
+        )
+        return redirect("service_points:network_staff", network.slug)
+    roles = _network_roles(network, departements).order_by(
+        "departement_id", "user__last_name", "user__first_name"
+    )
+    return render(
+        request,
+        "service_points/network_staff.html",
+        {"network": network, "form": form, "roles": roles},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _network_roles(network, departements):
+    """The network's département managers the agent may remove (never whole-network ones)."""
+    roles = Role.objects.filter(
+        kind=Role.Kind.NETWORK_MANAGER, network=network, departement__isnull=False
+    ).select_related("user", "departement")
+    if departements is not None:
+        roles = roles.filter(departement_id__in=departements)
+    return roles
+
+
+@login_required
+@require_http_methods(["POST"])
+def network_staff_remove(request, slug: str, role_id: int):
+    network, departements = access_network_staff_by_slug(request.user, slug)
+    role = get_object_or_404(_network_roles(network, departements), pk=role_id)
+    account_services.role_remove(actor=request.user, role=role)
+    messages.success(request, _("The role is removed."))
+    return redirect("service_points:network_staff", network.slug)
