@@ -5,12 +5,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -122,6 +124,11 @@ def agent_invite(
             user = User(username=email, email=email, first_name=first_name, last_name=last_name)
             user.set_unusable_password()
             user.save()
+        elif not user.is_active and (user.is_staff or user.is_superuser or user.roles.exists()):
+            # Closed by an administrator, not by a manager's deactivation (which leaves no role).
+            raise ValidationError(
+                {"email": _("This account was closed by an administrator: ask them to reopen it.")}
+            )
         role, _created = Role.objects.get_or_create(
             user=user,
             kind=kind,

@@ -5,6 +5,8 @@ sent to the agent's address), never after a password alone: whoever learns a man
 cannot register their own authenticator.
 """
 
+from base64 import b32encode
+
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
@@ -97,7 +99,8 @@ def enrol(request):
     context = {
         "form": form,
         "qr_svg": mark_safe(image.to_string(encoding="unicode")),
-        "secret": device.key,
+        # Apps take the key typed by hand in base32, as in the QR code's URL.
+        "secret": b32encode(device.bin_key).decode(),
     }
     return render(request, "accounts/enrol.html", context)
 

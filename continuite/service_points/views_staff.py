@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from continuite.accounts import services as account_services
 from continuite.accounts.forms import NetworkManagerInviteForm, RoleKindForm, StaffInviteForm
 from continuite.accounts.models import Role
+from continuite.core.forms import add_errors
 
 from .access import access_network_staff_by_slug, access_staff_of_service_point_by_id
 from .models import ServicePoint
@@ -21,15 +23,19 @@ def staff(request, point_id: int):
     point = access_staff_of_service_point_by_id(request.user, point_id)
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        role = account_services.agent_invite(
-            actor=request.user, service_point=point, **form.cleaned_data
-        )
-        messages.success(
-            request,
-            _("%(name)s now has the role %(role)s here.")
-            % {"name": role.user.email, "role": role.get_kind_display()},
-        )
-        return redirect("service_points:staff", point.pk)
+        try:
+            role = account_services.agent_invite(
+                actor=request.user, service_point=point, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now has the role %(role)s here.")
+                % {"name": role.user.email, "role": role.get_kind_display()},
+            )
+            return redirect("service_points:staff", point.pk)
     roles = (
         Role.objects.filter(service_point=point, kind__in=Role.SITE_KINDS)
         .select_related("user")
@@ -108,18 +114,22 @@ def network_staff(request, slug: str):
     network, departements = access_network_staff_by_slug(request.user, slug)
     form = NetworkManagerInviteForm(request.POST or None, departements=departements)
     if request.method == "POST" and form.is_valid():
-        role = account_services.agent_invite(
-            actor=request.user,
-            kind=Role.Kind.NETWORK_MANAGER,
-            network=network,
-            **form.cleaned_data,
-        )
-        messages.success(
-            request,
-            _("%(name)s now has the role %(role)s here.")
-            % {"name": role.user.email, "role": str(role)},
-        )
-        return redirect("service_points:network_staff", network.slug)
+        try:
+            role = account_services.agent_invite(
+                actor=request.user,
+                kind=Role.Kind.NETWORK_MANAGER,
+                network=network,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now has the role %(role)s here.")
+                % {"name": role.user.email, "role": str(role)},
+            )
+            return redirect("service_points:network_staff", network.slug)
     roles = _network_roles(network, departements).order_by(
         "departement_id", "user__last_name", "user__first_name"
     )

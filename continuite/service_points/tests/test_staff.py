@@ -148,3 +148,17 @@ def test_an_account_with_a_role_elsewhere_is_not_deactivated(client, site_manage
     agent.user.refresh_from_db()
     assert agent.user.is_active and agent.user.roles.count() == 2
     assert "en dehors de votre périmètre" in response.content.decode()
+
+
+def test_a_site_manager_never_reactivates_an_administrators_account(client, site_manager):
+    admin = UserFactory(email="ancien-admin@example.org", is_superuser=True, is_staff=True)
+    admin.is_active = False
+    admin.save()
+
+    response = invite(client, site_manager.service_point, email="ancien-admin@example.org")
+
+    assert response.status_code == 400
+    assert "administrateur" in response.content.decode()
+    admin.refresh_from_db()
+    assert not admin.is_active and not admin.roles.exists()
+    assert mail.outbox == []
