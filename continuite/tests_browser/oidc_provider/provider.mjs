@@ -1,6 +1,6 @@
 // A real OpenID Connect provider (panva/oidc-provider, certified) standing in for ProConnect in
 // the browser tests. Its development login form accepts any login: the login typed is the
-// account's email, vouched for as verified.
+// account's email, vouched for as verified. Like ProConnect, it signs the userinfo answer.
 //   node provider.mjs PORT REDIRECT_URI POST_LOGOUT_REDIRECT_URI CLIENT_ID CLIENT_SECRET
 import Provider from "oidc-provider";
 
@@ -17,6 +17,8 @@ const provider = new Provider(issuer, {
       response_types: ["code"],
       grant_types: ["authorization_code"],
       token_endpoint_auth_method: "client_secret_post",
+      // Like ProConnect: the userinfo answer is a signed JWT, not plain JSON.
+      userinfo_signed_response_alg: "RS256",
     },
   ],
   claims: { openid: ["sub"], email: ["email", "email_verified"] },
@@ -28,7 +30,11 @@ const provider = new Provider(issuer, {
       },
     };
   },
-  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+    jwtUserinfo: { enabled: true },
+  },
   pkce: { required: () => false },
   cookies: { keys: ["continuite-browser-tests"] },
 });
