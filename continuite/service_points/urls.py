@@ -21,6 +21,7 @@ urlpatterns = [
         views.remove_presence,
         name="presence_remove",
     ),
+    path("espace-agent/agents/", views_staff.staff_overview, name="staff_overview"),
     path("espace-agent/guichets/<int:point_id>/agents/", views_staff.staff, name="staff"),
     path(
         "espace-agent/guichets/<int:point_id>/agents/roles/<int:role_id>/retirer/",

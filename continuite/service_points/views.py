@@ -136,6 +136,8 @@ def manage_list(request):
             "params": urlencode({"q": query}) if query else "",
             "manageable": manageable,
             "staffable": staffable,
+            "can_manage_staff": request.user.is_superuser
+            or any(role.kind in Role.STAFFING_KINDS for role in roles),
             "roles": roles,
         },
     )

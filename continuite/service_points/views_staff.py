@@ -1,8 +1,12 @@
 """A site's agents and managers, managed by the site's and the network's managers."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -159,3 +163,36 @@ def network_staff_remove(request, slug: str, role_id: int):
     account_services.role_remove(actor=request.user, role=role)
     messages.success(request, _("The role is removed."))
     return redirect("service_points:network_staff", network.slug)
+
+
+@login_required
+@require_http_methods(["GET"])
+def staff_overview(request):
+    """Every agent and site manager of the sites whose agents the agent manages, searchable."""
+    if not (
+        request.user.is_superuser
+        or request.user.roles.filter(kind__in=Role.STAFFING_KINDS).exists()
+    ):
+        raise PermissionDenied(_("Your role does not let you manage agents."))
+    roles = (
+        Role.objects.filter(
+            kind__in=Role.SITE_KINDS,
+            service_point__in=ServicePoint.objects.staffable_by(request.user),
+        )
+        .select_related("user", "service_point")
+        .order_by("user__last_name", "user__first_name", "service_point__name", "pk")
+    )
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        roles = roles.filter(
+            Q(user__last_name__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(service_point__name__icontains=query)
+        )
+    page = Paginator(roles, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "service_points/staff_overview.html",
+        {"page": page, "query": query, "params": urlencode({"q": query}) if query else ""},
+    )

@@ -162,3 +162,31 @@ def test_a_site_manager_never_reactivates_an_administrators_account(client, site
     admin.refresh_from_db()
     assert not admin.is_active and not admin.roles.exists()
     assert mail.outbox == []
+
+
+def test_the_overview_lists_the_agents_in_scope_only(
+    client, site_manager, django_assert_max_num_queries
+):
+    mine = RoleFactory(agent=True, service_point=site_manager.service_point)
+    theirs = RoleFactory(agent=True)
+    for _index in range(5):
+        RoleFactory(agent=True, service_point=site_manager.service_point)
+    listing = client.get(reverse("service_points:manage_list")).content.decode()
+    assert reverse("service_points:staff_overview") in listing
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("service_points:staff_overview"))
+
+    html = response.content.decode()
+    assert str(mine.user) in html and str(theirs.user) not in html
+    assert response.context["page"].paginator.count == 7  # the manager's own role included
+    found = client.get(reverse("service_points:staff_overview"), {"q": mine.user.last_name})
+    assert found.context["page"].paginator.count == 1
+
+
+def test_agents_and_steering_have_no_overview(client):
+    for role in (RoleFactory(agent=True), RoleFactory(steering=True)):
+        client.force_login(role.user, backend="django.contrib.auth.backends.ModelBackend")
+        assert client.get(reverse("service_points:staff_overview")).status_code == 403
+        listing = client.get(reverse("service_points:manage_list")).content.decode()
+        assert reverse("service_points:staff_overview") not in listing
