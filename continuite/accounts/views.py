@@ -52,6 +52,8 @@ def second_factor(request):
     """Verify a code of the agent's authenticator, or one of their recovery codes."""
     if request.user.is_verified():
         return redirect(_safe_next(request))
+    if request.session.get(ENROLMENT_SESSION_KEY) == request.user.pk:
+        return redirect("accounts:enrol")  # invited a moment ago: the authenticator comes first
     if not user_has_device(request.user):
         return render(request, "accounts/no_second_factor.html", status=403)
     form = TokenForm(request.POST or None, user=request.user)

@@ -55,6 +55,8 @@ def test_an_invitation_sets_the_password_enrols_the_authenticator_and_shows_reco
     assert client.get(path).status_code == 200
     response = accept(client, path)
     assert response.status_code == 302 and response["Location"] == reverse("accounts:enrol")
+    elsewhere = client.get(reverse("service_points:manage_list"), follow=True)
+    assert elsewhere.redirect_chain[-1][0] == reverse("accounts:enrol")
 
     page = client.get(reverse("accounts:enrol"))
     assert "<svg" in page.content.decode()
