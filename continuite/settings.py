@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
     "axes",
     "django_htmx",
     "widget_tweaks",
@@ -100,6 +102,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "continuite.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "continuite.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -249,6 +252,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# ProConnect (OpenID Connect) for agents: off unless configured, and then every value is required.
+_PROCONNECT_REQUIRED = [
+    "PROCONNECT_CLIENT_ID",
+    "PROCONNECT_CLIENT_SECRET",
+    "PROCONNECT_AUTHORIZATION_ENDPOINT",
+    "PROCONNECT_TOKEN_ENDPOINT",
+    "PROCONNECT_USERINFO_ENDPOINT",
+    "PROCONNECT_JWKS_ENDPOINT",
+]
+_proconnect_missing = [name for name in _PROCONNECT_REQUIRED if not env_str(name)]
+PROCONNECT_ENABLED = not _proconnect_missing
+if _proconnect_missing and len(_proconnect_missing) < len(_PROCONNECT_REQUIRED):
+    raise ImproperlyConfigured(
+        f"ProConnect is half configured: {', '.join(_proconnect_missing)} missing"
+    )
+OIDC_RP_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("PROCONNECT_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("PROCONNECT_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("PROCONNECT_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("PROCONNECT_JWKS_ENDPOINT")
+PROCONNECT_LOGOUT_ENDPOINT = env_str("PROCONNECT_LOGOUT_ENDPOINT")  # optional: end_session
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = env_str("PROCONNECT_SCOPES", "openid email given_name usual_name")
+_proconnect_acr = env_str("PROCONNECT_ACR_VALUES", "eidas1")
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": _proconnect_acr} if _proconnect_acr else {}
+OIDC_CREATE_USER = False
+OIDC_STORE_ID_TOKEN = True  # the logout at ProConnect needs it
+OIDC_TIMEOUT = env_int("PROCONNECT_TIMEOUT_SECONDS", 10)
+LOGIN_REDIRECT_URL_FAILURE = "/compte/connexion/"
+if PROCONNECT_ENABLED:
+    AUTHENTICATION_BACKENDS.append("continuite.accounts.proconnect.ProConnectBackend")
+
+# Invitations (the only way a second factor is enrolled) and password reset links.
+INVITATION_VALIDITY_DAYS = env_int("INVITATION_VALIDITY_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60) * 60
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "service_points:manage_list"
 LOGOUT_REDIRECT_URL = "service_points:search"
@@ -304,6 +344,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W047", "models.W040"]
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 
 SESSION_COOKIE_HTTPONLY = True
+# Agents' sessions: logged out after 30 idle minutes, and after a working day however active.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_MAX_AGE_HOURS = env_int("SESSION_MAX_AGE_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)

@@ -7,6 +7,7 @@ from continuite.core.views import health
 urlpatterns = [
     path("", include("continuite.service_points.urls")),
     path("compte/", include("continuite.accounts.urls")),
+    path("compte/proconnect/", include("mozilla_django_oidc.urls")),
     path("", include("continuite.appointments.urls")),
     path("", include("continuite.protocol.urls")),
     path("", include("continuite.cases.urls")),

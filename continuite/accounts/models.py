@@ -33,6 +33,10 @@ class Role(models.Model):
         AGENT = "agent", _("Agent")
 
     MANAGER_KINDS = (Kind.STEERING, Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
+    # Who invites and manages the agents of a site (steering never does).
+    STAFFING_KINDS = (Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
+    # The roles given from a site's page: one site each.
+    SITE_KINDS = (Kind.AGENT, Kind.SITE_MANAGER)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
@@ -113,3 +117,38 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}#{self.target_id}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable_at(self, at):
+        """Invitations not used, not revoked and not expired at that instant."""
+        return self.filter(used_at__isnull=True, expires_at__gt=at)
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that lets an agent set a password, then enrol a second factor.
+
+    Only the SHA-256 of the link's secret is stored: a copy of the database opens no account.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    # Set when the link is used, or when a newer invitation replaces it.
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

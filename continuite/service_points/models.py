@@ -79,6 +79,15 @@ class ServicePointQuerySet(models.QuerySet):
 
         return self.filter(_scope_q(user, kinds=Role.MANAGER_KINDS))
 
+    def staffable_by(self, user):
+        """Service points whose agents and site managers an agent may invite and manage.
+
+        Site and network managers, within their scope; steering roles never (least privilege).
+        """
+        from continuite.accounts.models import Role
+
+        return self.filter(_scope_q(user, kinds=Role.STAFFING_KINDS))
+
 
 def status_in_force(point, at):
     """The expression of the crisis status in force for a service point at an instant.

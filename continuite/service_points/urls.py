@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_staff
 
 app_name = "service_points"
 urlpatterns = [
@@ -20,5 +20,32 @@ urlpatterns = [
         "espace-agent/guichets/<int:point_id>/presences/<int:presence_id>/retirer/",
         views.remove_presence,
         name="presence_remove",
+    ),
+    path("espace-agent/agents/", views_staff.staff_overview, name="staff_overview"),
+    path("espace-agent/guichets/<int:point_id>/agents/", views_staff.staff, name="staff"),
+    path(
+        "espace-agent/guichets/<int:point_id>/agents/roles/<int:role_id>/retirer/",
+        views_staff.staff_role_remove,
+        name="staff_role_remove",
+    ),
+    path(
+        "espace-agent/guichets/<int:point_id>/agents/roles/<int:role_id>/changer/",
+        views_staff.staff_role_change,
+        name="staff_role_change",
+    ),
+    path(
+        "espace-agent/guichets/<int:point_id>/agents/<int:user_id>/desactiver/",
+        views_staff.staff_deactivate,
+        name="staff_deactivate",
+    ),
+    path(
+        "espace-agent/reseaux/<slug:slug>/responsables/",
+        views_staff.network_staff,
+        name="network_staff",
+    ),
+    path(
+        "espace-agent/reseaux/<slug:slug>/responsables/<int:role_id>/retirer/",
+        views_staff.network_staff_remove,
+        name="network_staff_remove",
     ),
 ]

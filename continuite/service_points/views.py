@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from continuite.accounts.models import Role
 from continuite.core.forms import add_errors
 from continuite.core.models import Commune
 from continuite.core.ratelimit import SEARCHES, rate_limit
@@ -120,6 +121,15 @@ def manage_list(request):
         .filter(pk__in=[p.pk for p in page])
         .values_list("pk", flat=True)
     )
+    roles = list(request.user.roles.all())
+    # Staffing scopes are the manager scopes without steering's: the same set unless steering.
+    staffable = manageable
+    if any(role.kind == Role.Kind.STEERING for role in roles):
+        staffable = set(
+            ServicePoint.objects.staffable_by(request.user)
+            .filter(pk__in=[p.pk for p in page])
+            .values_list("pk", flat=True)
+        )
     return render(
         request,
         "service_points/manage_list.html",
@@ -128,7 +138,10 @@ def manage_list(request):
             "query": query,
             "params": urlencode({"q": query}) if query else "",
             "manageable": manageable,
-            "roles": request.user.roles.all(),
+            "staffable": staffable,
+            "can_manage_staff": request.user.is_superuser
+            or any(role.kind in Role.STAFFING_KINDS for role in roles),
+            "roles": roles,
         },
     )
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .factories import PASSWORD, RoleFactory, UserFactory
@@ -40,25 +39,6 @@ def test_the_demo_login_page_says_the_second_factor_is_relaxed(client, settings)
 @pytest.fixture
 def otp_required(settings):
     settings.OTP_REQUIRED_FOR_MANAGERS = True
-
-
-def current_code(device):
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-
-
-def test_a_manager_enrols_an_authenticator_then_gets_in(client, otp_required):
-    role = RoleFactory()
-    post_login(client, role.user.username, PASSWORD)
-    response = client.get(reverse("service_points:manage_list"))
-    assert response.status_code == 302 and reverse("accounts:second_factor") in response["Location"]
-    page = client.get(reverse("accounts:second_factor"))
-    assert page.context["enrolling"] and "<svg" in page.content.decode()
-    device = TOTPDevice.objects.get(user=role.user)
-    response = client.post(reverse("accounts:second_factor"), {"token": current_code(device)})
-    assert response.status_code == 302
-    device.refresh_from_db()
-    assert device.confirmed
-    assert client.get(reverse("service_points:manage_list")).status_code == 200
 
 
 def test_a_manager_with_a_device_must_give_a_valid_code(client, otp_required):
