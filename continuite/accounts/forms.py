@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 
 from continuite.core.forms import BaseForm
-
 from continuite.core.models import Departement
 
 from .models import Role
