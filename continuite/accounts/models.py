@@ -32,7 +32,13 @@ class Role(models.Model):
         SITE_MANAGER = "site_manager", _("Site manager")
         AGENT = "agent", _("Agent")
 
+    # The roles that must log in with a second factor.
     MANAGER_KINDS = (Kind.STEERING, Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
+    # The roles that reach a site's pages, with its people's names (the README's role model):
+    # steering teams see figures, never names, so they are not among them.
+    SITE_KINDS = (Kind.NETWORK_MANAGER, Kind.SITE_MANAGER, Kind.AGENT)
+    # The roles that change what belongs to a site: status, hours, closures, appointments setup.
+    SITE_MANAGER_KINDS = (Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
