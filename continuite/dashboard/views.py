@@ -5,6 +5,7 @@ import csv
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from continuite.accounts.models import Role
 from continuite.core.maps import choropleth_svg, rate_class
@@ -15,6 +16,7 @@ from .queries import open_rates
 
 
 @login_required
+@require_GET
 def steering(request):
     rates = open_rates(points=access_steering_scope(request.user))
     by_code = {r.key: r for r in rates.by_departement}
@@ -41,6 +43,7 @@ def steering(request):
 
 
 @login_required
+@require_GET
 def steering_csv(request):
     rates = open_rates(points=access_steering_scope(request.user))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
