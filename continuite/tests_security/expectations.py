@@ -96,8 +96,7 @@ EXPECTATIONS = {
     "appointments:slots": Expect(get=EVERYONE, public=True),
     "appointments:book": Expect(get=EVERYONE, post=EVERYONE, public=True, reach="everywhere"),
     "appointments:confirmation": Expect(get=EVERYONE, public=True),
-    # The worlds' reason holds no lottery: its page is 404 to everyone (see the report).
-    "appointments:lottery": Expect(get=NOBODY, post=NOBODY, public=True, reach="everywhere"),
+    "appointments:lottery": Expect(get=EVERYONE, post=EVERYONE, public=True, reach="everywhere"),
     "appointments:lottery_entered": Expect(get=EVERYONE, public=True),
     "appointments:manage": Expect(get=EVERYONE, public=True),
     "appointments:ics": Expect(get=EVERYONE, public=True),
@@ -165,10 +164,9 @@ EXPECTATIONS = {
     "outreach:call": Expect(get=CALLERS, post=CALLERS),
     "outreach:call_reserve": Expect(post=CALLERS),
     "outreach:call_release": Expect(post=CALLERS),
-    # The worlds' call has no try recorded yet: its follow-up is 404 even to its caller.
-    "outreach:followup": Expect(get=NOBODY),
-    "outreach:followup_appointment": Expect(post=NOBODY),
-    "outreach:followup_case": Expect(post=NOBODY),
+    "outreach:followup": Expect(get=CALLERS),
+    "outreach:followup_appointment": Expect(post=CALLERS),
+    "outreach:followup_case": Expect(post=CALLERS),
     # outreach: campaigns (steering teams are sent to the coverage of all campaigns)
     "outreach:campaigns": Expect(get=CAMPAIGN_MANAGERS | STEERING_TEAMS),
     "outreach:campaign_create": Expect(get=CAMPAIGN_MANAGERS, post=CAMPAIGN_MANAGERS),

@@ -7,7 +7,7 @@ Each world gives the value of every URL keyword the URLconf uses.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.core import signing
 from django.utils import timezone
@@ -25,6 +25,7 @@ from continuite.appointments.views_public import LOTTERY_ENTRY_SALT
 from continuite.cases.models import CaseImport
 from continuite.cases.tests.factories import CaseFactory, ProcedureTypeFactory
 from continuite.core.models import Commune, Departement
+from continuite.outreach.models import CallAttempt
 from continuite.outreach.tests.campaign_factories import (
     CallCampaignFactory,
     CallerProfileFactory,
@@ -73,11 +74,22 @@ def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
         departement=commune.departement,
     )
     reason = ReasonFactory(network=network, label=f"Motif {tag}", by_phone=True)
+    # Scarce slots given by a draw: its entry page is open while the point has free slots.
+    lottery_reason = ReasonFactory(network=network, label=f"Tirage {tag}", lottery=True)
     opening = None
     for weekday in range(7):
         opening = OpeningRangeFactory(service_point=point, weekday=weekday, reasons=[reason])
+        OpeningRangeFactory(
+            service_point=point,
+            weekday=weekday,
+            opens_at=time(14),
+            closes_at=time(16),
+            reasons=[lottery_reason],
+        )
     slots_sync(service_point=point)
-    slot = Slot.objects.filter(service_point=point, mode=Mode.ON_SITE).order_by("starts_at")[3]
+    slot = Slot.objects.filter(
+        service_point=point, mode=Mode.ON_SITE, opening_range__reasons=reason
+    ).order_by("starts_at")[3]
     appointment = appointment_book(
         slot_id=slot.pk,
         reason=reason,
@@ -123,8 +135,12 @@ def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
     )
     campaign = CallCampaignFactory(registers=[register], followup_service_point=point)
     call = CallFactory(person=person, campaign=campaign)
+    # A try that heard a need, so that the call has a follow-up page.
+    CallAttempt.objects.create(
+        call=call, at=now, step="person", outcome="reached", alone=True, needs_food=True
+    )
     lottery_entry = LotteryRequest.objects.create(
-        reason=reason,
+        reason=lottery_reason,
         service_point=point,
         person=appointment.person,
         draw_on=timezone.localdate() + timedelta(days=1),
@@ -161,7 +177,7 @@ def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
             "call_id": call.pk,
             "campaign_id": campaign.pk,
             "slot_id": slot.pk,
-            "reason_id": reason.pk,
+            "reason_id": lottery_reason.pk,
             # A secret link: the real one in scope; outside, a link that was never given.
             "token": manage_token(appointment) if secret else "lien-inconnu",
         },
