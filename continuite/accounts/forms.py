@@ -86,7 +86,7 @@ class StaffInviteForm(BaseForm):
 
 
 class RoleKindForm(BaseForm):
-    kind = forms.ChoiceField(choices=[(kind, kind) for kind in Role.SITE_KINDS])
+    kind = forms.ChoiceField(choices=[(kind, kind) for kind in Role.POINT_KINDS])
 
 
 class NetworkManagerInviteForm(BaseForm):

@@ -32,11 +32,15 @@ class Role(models.Model):
         SITE_MANAGER = "site_manager", _("Site manager")
         AGENT = "agent", _("Agent")
 
+    # The roles that must log in with a second factor.
     MANAGER_KINDS = (Kind.STEERING, Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
-    # Who invites and manages the agents of a site (steering never does).
-    STAFFING_KINDS = (Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
-    # The roles given from a site's page: one site each.
-    SITE_KINDS = (Kind.AGENT, Kind.SITE_MANAGER)
+    # The roles that reach a site's pages, with its people's names (the README's role model):
+    # steering teams see figures, never names, so they are not among them.
+    SITE_KINDS = (Kind.NETWORK_MANAGER, Kind.SITE_MANAGER, Kind.AGENT)
+    # The roles that change what belongs to a site: status, hours, closures, appointments setup.
+    SITE_MANAGER_KINDS = (Kind.NETWORK_MANAGER, Kind.SITE_MANAGER)
+    # The roles held on one service point, given from its staff page.
+    POINT_KINDS = (Kind.AGENT, Kind.SITE_MANAGER)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"

@@ -197,7 +197,7 @@ def agent_deactivate(*, actor: User, user: User, staffable_points) -> bool:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         roles = user.roles.all()
-        outside = roles.exclude(kind__in=Role.SITE_KINDS, service_point__in=staffable_points)
+        outside = roles.exclude(kind__in=Role.POINT_KINDS, service_point__in=staffable_points)
         if user.pk == actor.pk or user.is_superuser or outside.exists():
             return False
         audit_record(

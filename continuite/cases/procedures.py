@@ -3,7 +3,6 @@ once cases exist (a new rule is a new procedure type), so that no deadline moves
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -16,13 +15,13 @@ OTHER_FIELDS = ("label", "warn_days", "expected_minutes", "is_active")
 
 
 def procedures_manageable_by(user, network) -> bool:
+    """A network's procedures and their legal deadlines are set by its national managers."""
     if not user.is_authenticated:
         return False
     return (
         user.is_superuser
         or user.roles.filter(
-            Q(kind="steering", network__isnull=True, departement__isnull=True)
-            | Q(kind="network_manager", network=network, departement__isnull=True)
+            kind="network_manager", network=network, departement__isnull=True
         ).exists()
     )
 

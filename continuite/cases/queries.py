@@ -19,6 +19,8 @@ from django.db.models import (
     Value,
 )
 
+from continuite.accounts.models import Role
+
 from .models import Case, ProcedureType
 
 DAY = timedelta(days=1)
@@ -98,13 +100,14 @@ def overdue(cases_qs: QuerySet, now: datetime) -> QuerySet:
 
 
 def _scope_q(user) -> Q:
-    """The cases an agent may see, by the scopes of their roles (as ServicePoint.visible_to)."""
+    """The cases an agent may see, by the scopes of their site roles (as ServicePoint.visible_to):
+    steering teams see the cases' figures, never a case."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
     q = Q(pk__in=[])
-    for role in user.roles.all():
+    for role in user.roles.filter(kind__in=Role.SITE_KINDS):
         if role.service_point_id:
             q |= Q(service_point_id=role.service_point_id)
             continue
@@ -120,6 +123,6 @@ def _scope_q(user) -> Q:
 
 
 def cases_visible_to(user) -> QuerySet:
-    """Cases of the agent's service points; a network manager's network (and département); all
-    for national steering (or a département's for a prefecture's steering team)."""
+    """Cases of the agent's service points; a network manager's network (and département); none
+    for steering teams (their statistics and forecast count cases, they open none)."""
     return Case.objects.filter(_scope_q(user))

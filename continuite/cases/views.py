@@ -44,7 +44,8 @@ def access_case_by_id(user, case_id: int) -> Case:
 
 
 def access_network_by_slug(user, slug: str) -> Network:
-    """A network whose cases the agent manages: a network manager of it, or national steering."""
+    """A network whose cases the agent manages: a network manager of it (steering teams open no
+    case: they read the statistics)."""
     network = Network.objects.filter(slug=slug).first()
     if network is None:
         raise Http404(_("No such network."))
@@ -52,13 +53,7 @@ def access_network_by_slug(user, slug: str) -> Network:
         raise Http404(_("No such network."))
     if user.is_superuser:
         return network
-    roles = user.roles.filter(
-        kind__in=[Role.Kind.NETWORK_MANAGER, Role.Kind.STEERING], service_point__isnull=True
-    )
-    if (
-        roles.filter(kind=Role.Kind.NETWORK_MANAGER, network=network).exists()
-        or roles.filter(kind=Role.Kind.STEERING, departement__isnull=True).exists()
-    ):
+    if user.roles.filter(kind=Role.Kind.NETWORK_MANAGER, network=network).exists():
         return network
     raise PermissionDenied(_("Your role does not let you manage the cases of this network."))
 

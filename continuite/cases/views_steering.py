@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from continuite.core.exports import csv_download
 from continuite.core.forms import BaseForm
 from continuite.dashboard.access import access_steering_scope
-from continuite.service_points.models import Network
+from continuite.service_points.models import Network, ServicePoint
 
 from . import forecast as forecasting
 from . import statistics
@@ -190,8 +190,14 @@ def forecast_page(request, slug: str):
             "backlog_chart": backlog_svg(weeks),
             "points": result.points[:50],
             "horizon_weeks": forecasting.HORIZON_WEEKS,
+            # Steering teams read the forecast; the network's managers open and move its cases.
+            "manages_cases": _manages_cases(request.user, network),
         },
     )
+
+
+def _manages_cases(user, network) -> bool:
+    return ServicePoint.objects.manageable_by(user).filter(network=network).exists()
 
 
 @login_required
@@ -199,6 +205,8 @@ def forecast_page(request, slug: str):
 def forecast_transfer(request, slug: str):
     """Apply a suggested transfer: move the listed cases, each keeping its deadline and history."""
     network, point_ids = _network_in_scope(request.user, slug)
+    if not _manages_cases(request.user, network):
+        raise PermissionDenied(_("Only the network's managers move its cases."))
     try:
         source = int(request.POST.get("source", ""))
         target = int(request.POST.get("target", ""))

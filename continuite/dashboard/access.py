@@ -15,5 +15,6 @@ def access_steering_scope(user):
         return ServicePoint.objects.all()
     if not user.roles.filter(kind__in=[Role.Kind.STEERING, Role.Kind.NETWORK_MANAGER]).exists():
         raise PermissionDenied(_("The indicators are for steering teams and network managers."))
-    # visible_to already narrows a network manager to their network (and département).
-    return ServicePoint.objects.visible_to(user)
+    # A network manager's figures are narrowed to their network (and département), a
+    # préfecture's to its département.
+    return ServicePoint.objects.in_figures_of(user)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from continuite.accounts.models import Role
 from continuite.core.exports import csv_download
@@ -13,6 +14,7 @@ from .queries import open_rates
 
 
 @login_required
+@require_GET
 def steering(request):
     rates = open_rates(points=access_steering_scope(request.user))
     by_code = {r.key: r for r in rates.by_departement}
@@ -39,6 +41,7 @@ def steering(request):
 
 
 @login_required
+@require_GET
 def steering_csv(request):
     rates = open_rates(points=access_steering_scope(request.user))
     response, writer = csv_download("taux-ouverture.csv")

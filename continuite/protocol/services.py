@@ -250,14 +250,14 @@ def closure_reopen(*, closure: Closure, actor, now: datetime | None = None) -> C
 
 
 def rules_manageable_by(user, network) -> bool:
-    """National steering and the network's national managers set its rehoming rules."""
+    """The network's national managers set its rehoming rules (steering teams change nothing
+    of a network's sites)."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
     return user.roles.filter(
-        Q(kind="steering", network__isnull=True, departement__isnull=True)
-        | Q(kind="network_manager", network=network, departement__isnull=True)
+        kind="network_manager", network=network, departement__isnull=True
     ).exists()
 
 

@@ -245,7 +245,7 @@ def run_csv(request, point_id: int, run_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def rules(request, slug: str):
-    """A network's rehoming rules, set by its national managers and national steering."""
+    """A network's rehoming rules, set by its national managers."""
     network = get_object_or_404(Network, slug=slug)
     if not services.rules_manageable_by(request.user, network):
         raise PermissionDenied(_("Only the network's national managers set these rules."))

@@ -70,14 +70,22 @@ class ServicePointQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        """Service points an agent may see in the agents' area (by the scopes of their roles)."""
-        return self.filter(_scope_q(user, kinds=None))
+        """Service points whose agents' pages (agenda, call-backs, cases: people's names) an agent
+        may open, by the scopes of their site roles; steering roles reach none."""
+        from continuite.accounts.models import Role
+
+        return self.filter(_scope_q(user, kinds=Role.SITE_KINDS))
 
     def manageable_by(self, user):
         """Service points whose status, hours and protocol an agent may change."""
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.MANAGER_KINDS))
+        return self.filter(_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
+
+    def in_figures_of(self, user):
+        """Service points counted in the figures an agent may see (every role's scope, steering's
+        included): for aggregates only, never to open a page with people's names."""
+        return self.filter(_scope_q(user, kinds=None))
 
     def staffable_by(self, user):
         """Service points whose agents and site managers an agent may invite and manage.
@@ -86,7 +94,7 @@ class ServicePointQuerySet(models.QuerySet):
         """
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.STAFFING_KINDS))
+        return self.filter(_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
 
 
 def status_in_force(point, at):

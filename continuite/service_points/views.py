@@ -140,7 +140,7 @@ def manage_list(request):
             "manageable": manageable,
             "staffable": staffable,
             "can_manage_staff": request.user.is_superuser
-            or any(role.kind in Role.STAFFING_KINDS for role in roles),
+            or any(role.kind in Role.SITE_MANAGER_KINDS for role in roles),
             "roles": roles,
         },
     )

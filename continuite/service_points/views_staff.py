@@ -41,7 +41,7 @@ def staff(request, point_id: int):
             )
             return redirect("service_points:staff", point.pk)
     roles = (
-        Role.objects.filter(service_point=point, kind__in=Role.SITE_KINDS)
+        Role.objects.filter(service_point=point, kind__in=Role.POINT_KINDS)
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "kind")
     )
@@ -54,7 +54,7 @@ def staff(request, point_id: int):
 
 
 def _site_role(point, role_id: int) -> Role:
-    return get_object_or_404(Role, pk=role_id, service_point=point, kind__in=Role.SITE_KINDS)
+    return get_object_or_404(Role, pk=role_id, service_point=point, kind__in=Role.POINT_KINDS)
 
 
 @login_required
@@ -91,7 +91,7 @@ def staff_deactivate(request, point_id: int, user_id: int):
         Role.objects.select_related("user"),
         user_id=user_id,
         service_point=point,
-        kind__in=Role.SITE_KINDS,
+        kind__in=Role.POINT_KINDS,
     )
     done = account_services.agent_deactivate(
         actor=request.user,
@@ -171,12 +171,12 @@ def staff_overview(request):
     """Every agent and site manager of the sites whose agents the agent manages, searchable."""
     if not (
         request.user.is_superuser
-        or request.user.roles.filter(kind__in=Role.STAFFING_KINDS).exists()
+        or request.user.roles.filter(kind__in=Role.SITE_MANAGER_KINDS).exists()
     ):
         raise PermissionDenied(_("Your role does not let you manage agents."))
     roles = (
         Role.objects.filter(
-            kind__in=Role.SITE_KINDS,
+            kind__in=Role.POINT_KINDS,
             service_point__in=ServicePoint.objects.staffable_by(request.user),
         )
         .select_related("user", "service_point")

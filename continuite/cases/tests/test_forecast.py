@@ -142,6 +142,19 @@ def test_the_forecast_page_shows_the_backlog_breaches_and_transfers(client, netw
     assert reverse("cases_steering:forecast_transfer", args=["france-services"]) in content
 
 
+def test_steering_reads_the_forecast_without_transfer_buttons_nor_case_links(client, network_today):
+    """Steering teams read figures: the transfers are the network managers' to apply."""
+    expected = forecast.network_forecast(Network.objects.get(slug="france-services"))
+    assert expected.breach_count and expected.transfers
+    client.force_login(RoleFactory(steering=True).user)
+    response = client.get(reverse("cases_steering:forecast", args=["france-services"]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert expected.breaches[0].reference in content
+    assert reverse("cases_steering:forecast_transfer", args=["france-services"]) not in content
+    assert reverse("cases:case", args=[expected.breaches[0].case_id]) not in content
+
+
 def test_a_manager_applies_a_suggested_transfer_and_deadlines_stay(client, network):
     client.force_login(RoleFactory(network_manager=True).user)
     moving = network["open"][30:33]

@@ -116,10 +116,11 @@ def test_network_managers_see_their_network_narrowed_to_their_departement(spread
     assert visible(rhone.user, spread) == {"lyon", "villeurbanne"}
 
 
-def test_steering_sees_every_case_or_its_departement(spread):
-    assert visible(RoleFactory(steering=True).user, spread) == set(spread)
+def test_steering_opens_no_case_national_or_departemental(spread):
+    """Steering teams count cases in their statistics; they open none (the README's role model)."""
+    assert visible(RoleFactory(steering=True).user, spread) == set()
     prefecture = RoleFactory(steering=True, departement=Departement.objects.get(code="75"))
-    assert visible(prefecture.user, spread) == {"paris"}
+    assert visible(prefecture.user, spread) == set()
 
 
 def test_agents_without_roles_or_inactive_see_nothing(spread):
