@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from continuite.accounts.models import Role
 
 from .models import Call, CallCampaign, CallerProfile, Register, RegisteredPerson
+from .services import matches_for
 
 
 def access_register_by_id(user, register_id: int) -> Register:
@@ -40,6 +41,12 @@ def access_person_by_id(user, register_id: int, person_id: int) -> RegisteredPer
         raise Http404(_("No such person in this register."))
     person.register = register
     return person
+
+
+def matches_visible_to(user, person: RegisteredPerson):
+    """The same person's records in the other registers the agent may read, and only those:
+    a record elsewhere is neither shown nor linkable (ask its social action centre instead)."""
+    return matches_for(person).filter(register__in=Register.objects.visible_to(user))
 
 
 def calls_visible_to(user):

@@ -443,7 +443,7 @@ def _purge_batch(today: date) -> int:
 
 
 @transaction.atomic
-def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "") -> None:
+def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "", **details) -> None:
     """Log that an agent opened a person's record, and why (every read is audited)."""
     if reason not in ReadReason.values:
         raise ValidationError({"reason": _("Say why you consult this record.")})
@@ -454,6 +454,7 @@ def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "")
         reason=reason,
         note=" ".join(note.split())[:200],
         register=person.register_id,
+        **details,
     )
 
 

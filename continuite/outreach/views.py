@@ -1,8 +1,6 @@
 """Agents' pages of the register: the registers in scope, a register, the registration form,
 a person's record (shown only once the agent says why, and logged), and its actions."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +17,8 @@ from continuite.appointments.phones import display_phone
 from continuite.core.forms import add_errors
 
 from . import services
-from .access import access_person_by_id, access_register_by_id
+from .access import access_person_by_id, access_register_by_id, matches_visible_to
+from .consultations import CONSULTATION_MINUTES, consultation_reason, consultation_start
 from .forms import AcknowledgeForm, EndForm, ReadForm, RegistrationForm, SearchForm, ShareForm
 from .models import ReadReason, Register, RegisteredPerson
 
@@ -126,46 +125,60 @@ def person_create(request, register_id: int):
     )
 
 
-def _record_url(person: RegisteredPerson, reason: str) -> str:
-    """The record again, read for the same reason (without one, the reason is asked again)."""
-    url = reverse("outreach:person", args=[person.register_id, person.pk])
-    return f"{url}?{urlencode({'reason': reason})}" if reason in ReadReason.values else url
+def _record_url(person: RegisteredPerson) -> str:
+    return reverse("outreach:person", args=[person.register_id, person.pk])
+
+
+def _ask_reason(request, person: RegisteredPerson, form: ReadForm, status: int = 200):
+    """Why the agent consults the record, asked on a page that shows no identity."""
+    return render(
+        request,
+        "outreach/person_reason.html",
+        {
+            "person_ref": person.pk,
+            "register": person.register,
+            "form": form,
+            "minutes": CONSULTATION_MINUTES,
+        },
+        status=status,
+    )
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def person_detail(request, register_id: int, person_id: int):
-    """A person's record: asks why first; the read is logged (who, when, why) before showing."""
+    """A person's record: asks why first; the consultation is logged (who, when, why) when the
+    reason is given, and only then is the record shown (for the consultation's time)."""
     person = access_person_by_id(request.user, register_id, person_id)
-    form = ReadForm(request.GET or None)
-    if not (form.is_bound and form.is_valid()):
-        return render(
+    if request.method == "POST":
+        form = ReadForm(request.POST)
+        if not form.is_valid():
+            return _ask_reason(request, person, form, status=400)
+        consultation_start(
             request,
-            "outreach/person_reason.html",
-            {"person": person, "register": person.register, "form": form},
-            status=400 if form.is_bound else 200,
+            person=person,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
         )
-    reason = form.cleaned_data["reason"]
-    services.person_read(
-        person=person, actor=request.user, reason=reason, note=form.cleaned_data["note"]
-    )
+        return redirect(_record_url(person))
+    reason = consultation_reason(request, person)
+    if reason is None:
+        return _ask_reason(request, person, ReadForm())
     today = timezone.localdate()
     person.age_today = person.age(today)
-    matches = list(services.matches_for(person))
     return render(
         request,
         "outreach/person.html",
         {
             "person": person,
             "register": person.register,
-            "reason": reason,
             "reason_label": ReadReason(reason).label,
             "phones": [display_phone(p) for p in (person.phone, person.other_phone) if p],
             "contacts": [
                 (c, display_phone(c.phone) if c.phone else "") for c in person.contacts.all()
             ],
             "overdue": person.acknowledgment_overdue(today),
-            "matches": matches,
+            "matches": list(matches_visible_to(request.user, person)),
             "followups": list(
                 person.followups.select_related(
                     "callback_request", "appointment__service_point", "case__procedure_type"
@@ -180,14 +193,13 @@ def person_detail(request, register_id: int, person_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, register_id: int, person_id: int):
-    """Change a record; showing it is a read, so the reason is carried and logged."""
+    """Change a record: showing it is a read, within a running consultation (else asked)."""
     person = access_person_by_id(request.user, register_id, person_id)
-    reason = request.GET.get("reason") or request.POST.get("reason", "")
-    if reason not in ReadReason.values:
-        return redirect(_record_url(person, ""))
+    if consultation_reason(request, person) is None:
+        return redirect(_record_url(person))
     if not person.is_active:
         messages.error(request, _("This registration has ended: it can no longer be changed."))
-        return redirect(_record_url(person, reason))
+        return redirect(_record_url(person))
     form = RegistrationForm(
         request.POST or None,
         register=person.register,
@@ -208,22 +220,19 @@ def person_edit(request, register_id: int, person_id: int):
                 add_errors(form, error)
             else:
                 messages.success(request, _("The record is updated."))
-                return redirect(_record_url(person, reason))
+                return redirect(_record_url(person))
         status = 400
-    else:
-        services.person_read(person=person, actor=request.user, reason=reason, note="edit")
     return render(
         request,
         "outreach/person_form.html",
-        {"register": person.register, "form": form, "person": person, "reason": reason},
+        {"register": person.register, "form": form, "person": person},
         status=status,
     )
 
 
 def _action(request, register_id: int, person_id: int, form_class, call, success: str):
-    """Run an action from the record, then show the record again (a new, logged read)."""
+    """Run an action from the record, then show the record again (within the consultation)."""
     person = access_person_by_id(request.user, register_id, person_id)
-    reason = request.POST.get("reason", "")
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -232,12 +241,12 @@ def _action(request, register_id: int, person_id: int, form_class, call, success
             add_errors(form, error)
         else:
             messages.success(request, success)
-            return redirect(_record_url(person, reason))
+            return redirect(_record_url(person))
     errors = [str(e) for e in form.non_field_errors()] + [
         str(e) for field in form for e in field.errors
     ]
     messages.error(request, _("Nothing was changed: %(errors)s") % {"errors": " ".join(errors)})
-    return redirect(_record_url(person, reason))
+    return redirect(_record_url(person))
 
 
 @login_required
@@ -274,7 +283,7 @@ def person_share(request, register_id: int, person_id: int):
     """Share one call plan with the same person's record in another register."""
 
     def share(person, data):
-        other = services.matches_for(person).filter(pk=data["other"]).first()
+        other = matches_visible_to(request.user, person).filter(pk=data["other"]).first()
         if other is None:
             raise ValidationError(_("This record is not a match of the person."))
         services.share_call_plan(first=person, second=other, actor=request.user)
