@@ -285,7 +285,13 @@ def person_update(
             for c in cleaned_contacts
         )
         changed.append("contacts")
-    audit_record(actor=actor, action="outreach.person.update", target=person, fields=changed)
+    audit_record(
+        actor=actor,
+        action="outreach.person.update",
+        target=person,
+        fields=changed,
+        register=person.register_id,
+    )
     return person
 
 
@@ -316,6 +322,7 @@ def person_acknowledge(
         target=person,
         on=acknowledged_on.isoformat(),
         late=acknowledged_on > person.acknowledgment_due_on,
+        register=person.register_id,
     )
     return person
 
@@ -353,6 +360,7 @@ def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> Reg
         target=person,
         on=on.isoformat(),
         purge_after=person.purge_after.isoformat(),
+        register=person.register_id,
     )
     return person
 
@@ -505,5 +513,11 @@ def share_call_plan(*, first: RegisteredPerson, second: RegisteredPerson, actor)
     CallPlan.objects.filter(pk__in=others).delete()
     first.call_plan = second.call_plan = plan
     for person in (first, second):
-        audit_record(actor=actor, action="outreach.call_plan.share", target=person, plan=plan.pk)
+        audit_record(
+            actor=actor,
+            action="outreach.call_plan.share",
+            target=person,
+            plan=plan.pk,
+            register=person.register_id,
+        )
     return plan

@@ -2,7 +2,6 @@
 a person's record (shown only once the agent says why, and logged), and its actions."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -17,15 +16,30 @@ from continuite.appointments.phones import display_phone
 from continuite.core.forms import add_errors
 
 from . import services
-from .access import access_person_by_id, access_register_by_id, matches_visible_to
+from .access import (
+    access_person_by_id,
+    access_register_by_id,
+    matches_visible_to,
+    register_reader_required,
+    registers_controlled_by,
+)
 from .consultations import CONSULTATION_MINUTES, consultation_reason, consultation_start
-from .forms import AcknowledgeForm, EndForm, ReadForm, RegistrationForm, SearchForm, ShareForm
+from .forms import (
+    AcknowledgeForm,
+    EndForm,
+    MatchRequestForm,
+    ReadForm,
+    RegistrationForm,
+    SearchForm,
+    ShareForm,
+)
+from .match_requests import match_request_send
 from .models import ReadReason, Register, RegisteredPerson
 
 PEOPLE_PER_PAGE = 50
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET"])
 def registers(request):
     """The registers of vulnerable people the agent's roles reach."""
@@ -44,10 +58,11 @@ def registers(request):
             ),
         )
     )
-    return render(request, "outreach/registers.html", {"registers": rows})
+    controlled = set(registers_controlled_by(request.user).values_list("pk", flat=True))
+    return render(request, "outreach/registers.html", {"registers": rows, "controlled": controlled})
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET"])
 def register_detail(request, register_id: int):
     """A register: its people (search by name, filter by status) and the acknowledgments due."""
@@ -65,15 +80,17 @@ def register_detail(request, register_id: int):
     )
     for person in page.object_list:
         person.age_today = person.age(today)
-    # The list shows names and ages: who looked, and for what, is logged too.
+    pending = list(register.people.acknowledgments_pending()[:100])
+    # The list shows names and ages: who looked, at whom and for what, is logged first.
     audit_record(
         actor=request.user,
         action="outreach.register.read",
         target=register,
+        register=register.pk,
         search=data.get("q", ""),
         page=page.number,
+        people=sorted({p.pk for p in page.object_list} | {p.pk for p in pending}),
     )
-    pending = list(register.people.acknowledgments_pending()[:100])
     for person in pending:
         person.overdue = person.acknowledgment_overdue(today)
     counts = dict(
@@ -98,7 +115,7 @@ def register_detail(request, register_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET", "POST"])
 def person_create(request, register_id: int):
     """Register a person (themselves, or at a third party's written request)."""
@@ -144,7 +161,7 @@ def _ask_reason(request, person: RegisteredPerson, form: ReadForm, status: int =
     )
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET", "POST"])
 def person_detail(request, register_id: int, person_id: int):
     """A person's record: asks why first; the consultation is logged (who, when, why) when the
@@ -179,6 +196,10 @@ def person_detail(request, register_id: int, person_id: int):
             ],
             "overdue": person.acknowledgment_overdue(today),
             "matches": list(matches_visible_to(request.user, person)),
+            "match_requests": list(
+                person.match_requests.select_related("to_register").order_by("-requested_at")
+            ),
+            "match_request_form": MatchRequestForm(user=request.user, person=person),
             "followups": list(
                 person.followups.select_related(
                     "callback_request", "appointment__service_point", "case__procedure_type"
@@ -190,7 +211,7 @@ def person_detail(request, register_id: int, person_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, register_id: int, person_id: int):
     """Change a record: showing it is a read, within a running consultation (else asked)."""
@@ -249,7 +270,7 @@ def _action(request, register_id: int, person_id: int, form_class, call, success
     return redirect(_record_url(person))
 
 
-@login_required
+@register_reader_required
 @require_POST
 def person_acknowledge(request, register_id: int, person_id: int):
     """Record the acknowledgment of a third party's request."""
@@ -263,7 +284,7 @@ def person_acknowledge(request, register_id: int, person_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_POST
 def person_end(request, register_id: int, person_id: int):
     """Withdrawal, death or move: calls stop and the purge date is set."""
@@ -277,7 +298,7 @@ def person_end(request, register_id: int, person_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_POST
 def person_share(request, register_id: int, person_id: int):
     """Share one call plan with the same person's record in another register."""
@@ -296,3 +317,36 @@ def person_share(request, register_id: int, person_id: int):
         share,
         _("The two records now share one call plan."),
     )
+
+
+@register_reader_required
+@require_POST
+def person_match_request(request, register_id: int, person_id: int):
+    """Ask another commune's social action centre whether it holds the same person: its
+    managers look among their own records; nothing of theirs is shown here."""
+    person = access_person_by_id(request.user, register_id, person_id)
+    if consultation_reason(request, person) is None:
+        return redirect(_record_url(person))
+    form = MatchRequestForm(request.POST, user=request.user, person=person)
+    if form.is_valid():
+        try:
+            match_request_send(
+                person=person,
+                to_register=form.cleaned_data["register"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The request is sent to the managers of %(register)s.")
+                % {"register": form.cleaned_data["register"].name},
+            )
+            return redirect(_record_url(person))
+    errors = [str(e) for e in form.non_field_errors()] + [
+        str(e) for field in form for e in field.errors
+    ]
+    messages.error(request, _("Nothing was sent: %(errors)s") % {"errors": " ".join(errors)})
+    return redirect(_record_url(person))
