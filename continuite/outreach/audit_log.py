@@ -15,6 +15,7 @@ from .models import ReadReason, Register, RegisteredPerson
 # What each audited action of the register means, in the controller's words.
 ACTIONS = {
     "outreach.person.read": _("Consultation of a record"),
+    "outreach.register.consult": _("Consultation of the register's list"),
     "outreach.register.read": _("List of the register viewed"),
     "outreach.calls.read": _("Call list viewed"),
     "outreach.person.register": _("Registration"),

@@ -63,10 +63,25 @@ def registers(request):
 
 
 @register_reader_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def register_detail(request, register_id: int):
-    """A register: its people (search by name, filter by status) and the acknowledgments due."""
+    """A register: its people (search by name, filter by status) and the acknowledgments due;
+    the list of names is shown once the agent said why (a consultation, audited)."""
     register = access_register_by_id(request.user, register_id)
+    if request.method == "POST":
+        reason_form = ReadForm(request.POST)
+        if not reason_form.is_valid():
+            return _ask_register_reason(request, register, reason_form, status=400)
+        consultation_start(
+            request,
+            target=register,
+            reason=reason_form.cleaned_data["reason"],
+            note=reason_form.cleaned_data["note"],
+        )
+        return redirect(request.get_full_path())
+    reason = consultation_reason(request, register)
+    if reason is None:
+        return _ask_register_reason(request, register, ReadForm())
     today = timezone.localdate()
     form = SearchForm(request.GET or None)
     people = register.people.not_purged()
@@ -87,6 +102,7 @@ def register_detail(request, register_id: int):
         action="outreach.register.read",
         target=register,
         register=register.pk,
+        reason=reason,
         search=data.get("q", ""),
         page=page.number,
         people=sorted({p.pk for p in page.object_list} | {p.pk for p in pending}),
@@ -112,6 +128,21 @@ def register_detail(request, register_id: int):
             "purged": register.people.filter(purged_on__isnull=False).count(),
             "params": query.urlencode(),
         },
+    )
+
+
+def _ask_register_reason(request, register: Register, form: ReadForm, status: int = 200):
+    """Why the agent consults the register's list of names, asked before it is shown."""
+    return render(
+        request,
+        "outreach/person_reason.html",
+        {
+            "register": register,
+            "form": form,
+            "minutes": CONSULTATION_MINUTES,
+            "action": request.get_full_path(),
+        },
+        status=status,
     )
 
 
@@ -156,6 +187,7 @@ def _ask_reason(request, person: RegisteredPerson, form: ReadForm, status: int =
             "register": person.register,
             "form": form,
             "minutes": CONSULTATION_MINUTES,
+            "action": _record_url(person),
         },
         status=status,
     )
@@ -173,7 +205,7 @@ def person_detail(request, register_id: int, person_id: int):
             return _ask_reason(request, person, form, status=400)
         consultation_start(
             request,
-            person=person,
+            target=person,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
         )

@@ -41,6 +41,11 @@ def commune_b():
     return register, person
 
 
+def open_register(client, register, reason="control"):
+    """Say why the register's list is consulted (asked once per consultation)."""
+    client.post(reverse("outreach:register", args=[register.pk]), {"reason": reason})
+
+
 def person_url(person, name="outreach:person"):
     return reverse(name, args=[person.register_id, person.pk])
 
@@ -50,6 +55,7 @@ def test_an_agent_sees_the_register_of_their_commune_only(client, commune_a, com
     client.force_login(agent)
     listing = client.get(reverse("outreach:registers")).content.decode()
     assert register.name in listing and commune_b[0].name not in listing
+    open_register(client, register)
     page = client.get(reverse("outreach:register", args=[register.pk]))
     assert page.status_code == 200
     assert "ALPHAFICTIVE" in page.content.decode()
@@ -212,6 +218,7 @@ def test_acknowledging_and_ending_from_the_record(client, commune_a):
     agent, register, _person = commune_a
     person = RegisteredPersonFactory(register=register, ack_overdue=True)
     client.force_login(agent)
+    open_register(client, register)
     page = client.get(reverse("outreach:register", args=[register.pk])).content.decode()
     assert 'data-testid="overdue"' in page
     today = timezone.localdate().isoformat()
@@ -237,6 +244,7 @@ def test_a_purged_record_is_gone_from_the_pages(client, commune_a):
 
     purge_due()
     client.force_login(agent)
+    open_register(client, register)
     assert (
         "GAMMAFICTIVE"
         not in client.get(reverse("outreach:register", args=[register.pk])).content.decode()
@@ -270,6 +278,7 @@ def test_the_register_page_reads_in_a_fixed_number_of_queries(
     for _ in range(20):
         RegisteredPersonFactory(register=register)
     client.force_login(agent)
+    open_register(client, register)
     with django_assert_max_num_queries(15):
         assert client.get(reverse("outreach:register", args=[register.pk])).status_code == 200
 
@@ -282,13 +291,15 @@ def test_a_user_without_roles_sees_no_register(client, commune_a):
 def test_looking_at_a_register_and_searching_it_are_logged(client, commune_a):
     agent, register, _person = commune_a
     client.force_login(agent)
+    open_register(client, register, "person_request")
     page = client.get(reverse("outreach:register", args=[register.pk]), {"q": "alpha"})
     assert "ALPHAFICTIVE" in page.content.decode()
     entry = AuditLog.objects.get(action="outreach.register.read")
-    assert (entry.actor, entry.target_id, entry.details["search"]) == (
+    assert (entry.actor, entry.target_id, entry.details["search"], entry.details["reason"]) == (
         agent,
         str(register.pk),
         "alpha",
+        "person_request",
     )
     assert (
         "ALPHAFICTIVE"
