@@ -295,6 +295,8 @@ LOGOUT_REDIRECT_URL = "service_points:search"
 
 # Second factor: required for manager roles in production; the demo may relax it and says so.
 OTP_REQUIRED_FOR_MANAGERS = env_bool("OTP_REQUIRED_FOR_MANAGERS", PRODUCTION)
+# Agents and callers reading the register of vulnerable people: the same, whatever their role.
+OTP_REQUIRED_FOR_REGISTER = env_bool("OTP_REQUIRED_FOR_REGISTER", PRODUCTION)
 OTP_TOTP_ISSUER = "Continuité"
 
 # Lockout after repeated failed logins (django-axes).

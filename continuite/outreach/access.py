@@ -4,14 +4,92 @@ scoped by roles.
 Out of scope and not existing answer alike (404), so ids cannot be probed.
 """
 
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from continuite.accounts.models import Role
 
-from .models import Call, CallCampaign, CallerProfile, Register, RegisteredPerson
+from .models import (
+    TOWN_HALL_NETWORK,
+    Call,
+    CallCampaign,
+    CallerProfile,
+    MatchRequest,
+    Register,
+    RegisteredPerson,
+)
+from .services import matches_for
+
+
+def register_reader_required(view):
+    """Every page that reads the register or a call: logged in and, when settings require it
+    (OTP_REQUIRED_FOR_REGISTER), past the second factor; else sent to the second-factor page."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if settings.OTP_REQUIRED_FOR_REGISTER and not request.user.is_verified():
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:second_factor')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def registers_controlled_by(user):
+    """The registers whose managers (controllers) the agent is: the site managers of the town
+    hall holding a commune's register, the network managers over a network's register (narrowed
+    to their département if they are), superusers. They read its audit log and answer the
+    requests of other social action centres."""
+    if not user.is_authenticated or not user.is_active:
+        return Register.objects.none()
+    if user.is_superuser:
+        return Register.objects.all()
+    q = Q(pk__in=[])
+    roles = user.roles.filter(
+        kind__in=(Role.Kind.SITE_MANAGER, Role.Kind.NETWORK_MANAGER)
+    ).select_related("service_point__network")
+    for role in roles:
+        point = role.service_point
+        if point is not None:
+            if point.network.slug == TOWN_HALL_NETWORK and point.commune_id:
+                q |= Q(commune_id=point.commune_id)
+        elif role.network_id:
+            scope = {"network_id": role.network_id}
+            if role.departement_id:
+                scope["departement_id"] = role.departement_id
+            q |= Q(**scope)
+    return Register.objects.filter(q)
+
+
+def access_register_as_controller(user, register_id: int) -> Register:
+    """A register the agent controls (404 out of reach, 403 read but not controlled)."""
+    register = access_register_by_id(user, register_id)
+    if not registers_controlled_by(user).filter(pk=register.pk).exists():
+        raise PermissionDenied(_("This page is for the register's managers."))
+    return register
+
+
+def access_match_request_by_id(user, register_id: int, request_id: int) -> MatchRequest:
+    """A request received by a register the agent controls (404 otherwise)."""
+    register = access_register_as_controller(user, register_id)
+    request = (
+        MatchRequest.objects.filter(to_register=register, pk=request_id)
+        .select_related("person")
+        .first()
+    )
+    if request is None:
+        raise Http404(_("No such request for this register."))
+    return request
 
 
 def access_register_by_id(user, register_id: int) -> Register:
@@ -40,6 +118,12 @@ def access_person_by_id(user, register_id: int, person_id: int) -> RegisteredPer
         raise Http404(_("No such person in this register."))
     person.register = register
     return person
+
+
+def matches_visible_to(user, person: RegisteredPerson):
+    """The same person's records in the other registers the agent may read, and only those:
+    a record elsewhere is neither shown nor linkable (ask its social action centre instead)."""
+    return matches_for(person).filter(register__in=Register.objects.visible_to(user))
 
 
 def calls_visible_to(user):

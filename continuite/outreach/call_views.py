@@ -4,7 +4,6 @@ of each try is recorded. Showing the sheet is a read of the person's record, log
 from datetime import datetime, time
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from continuite.appointments.phones import display_phone
 from continuite.core.forms import add_errors
 
 from . import calllists, services
-from .access import access_call_by_id, calls_visible_to
+from .access import access_call_by_id, calls_visible_to, register_reader_required
 from .campaigns import call_attempt_record
 from .followup_views import followup_url
 from .forms import OutcomeForm
@@ -26,7 +25,7 @@ from .models import Call, FollowUp, ReadReason
 CALLS_SHOWN = 200
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET"])
 def calls(request):
     """Today's calls of the caller: open ones first, by next try; those resolved today after."""
@@ -51,13 +50,19 @@ def calls(request):
         call.is_cancelled = call.status == Call.Status.CANCELLED
         call.mine = call.reserved_by_id == request.user.pk and call.reserved_until > now
         call.taken = call.reserved_by_other(request.user, now)
-    # The list shows names: who looked is logged, as for a register's list.
-    audit_record(
-        actor=request.user,
-        action="outreach.calls.read",
-        target=request.user,
-        people=[call.person_id for call in rows],
-    )
+    # The list shows names: who looked at whom is logged, once per register (its controllers
+    # read their own register's entries).
+    shown: dict[int, list[int]] = {}
+    for call in rows:
+        shown.setdefault(call.person.register_id, []).append(call.person_id)
+    for register_id, people in shown.items():
+        audit_record(
+            actor=request.user,
+            action="outreach.calls.read",
+            target=request.user,
+            register=register_id,
+            people=people,
+        )
     return render(request, "outreach/calls.html", {"calls": rows})
 
 
@@ -72,7 +77,7 @@ def _call_action(request, call_id: int, action, success: str):
     return redirect("outreach:calls")
 
 
-@login_required
+@register_reader_required
 @require_POST
 def call_reserve(request, call_id: int):
     """Take a call for the next minutes: nobody else works it meanwhile."""
@@ -81,7 +86,7 @@ def call_reserve(request, call_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_POST
 def call_release(request, call_id: int):
     """Give a reserved call back to the list."""
@@ -90,7 +95,7 @@ def call_release(request, call_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET", "POST"])
 def call_sheet(request, call_id: int):
     """The script, how to reach the person, the ladder so far, and the outcome form."""

@@ -18,7 +18,12 @@ from continuite.core.exports import csv_download
 from continuite.core.maps import RateClasses, choropleth_svg, rate_class
 from continuite.core.models import Commune
 
-from .access import access_campaign_by_id, access_coverage_steering, calls_visible_to
+from .access import (
+    access_campaign_by_id,
+    access_coverage_steering,
+    calls_visible_to,
+    register_reader_required,
+)
 from .campaign_forms import DepartementForm
 from .coverage import (
     CoverageReport,
@@ -171,7 +176,7 @@ def coverage_csv(request, campaign_id: int):
     return _csv(report, f"couverture-campagne-{campaign.pk}.csv")
 
 
-@login_required
+@register_reader_required
 @require_GET
 def coverage_unreached(request, campaign_id: int):
     """The people the campaign has not reached yet, waiting the longest first. Names and phones

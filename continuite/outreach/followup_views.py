@@ -5,7 +5,6 @@ it is a read of the person's record, logged."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from continuite.core.forms import add_errors
 
 from . import followups, services
-from .access import access_call_by_id
+from .access import access_call_by_id, register_reader_required
 from .followup_forms import FollowupAppointmentForm, FollowupCaseForm, slot_label
 from .models import Call, CallAttempt, FollowUp, ReadReason
 
@@ -96,7 +95,7 @@ def _load(request, call_id: int) -> tuple[Call, CallAttempt]:
     return call, _attempt(call, request.GET.get("tentative"))
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET"])
 def followup(request, call_id: int):
     """The needs heard during a try (the latest by default), their follow-ups, and the forms."""
@@ -104,7 +103,7 @@ def followup(request, call_id: int):
     return _page(request, call, attempt)
 
 
-@login_required
+@register_reader_required
 @require_POST
 def followup_appointment(request, call_id: int):
     """Book one of the slots offered for the person, and link the appointment."""
@@ -137,7 +136,7 @@ def followup_appointment(request, call_id: int):
     return _page(request, call, attempt, appointment_form=form, status=400)
 
 
-@login_required
+@register_reader_required
 @require_POST
 def followup_case(request, call_id: int):
     """Open a case received today for the person, and link it."""

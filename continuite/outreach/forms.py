@@ -12,6 +12,7 @@ from continuite.core.forms import BaseForm
 from continuite.core.models import Commune
 from continuite.core.text import parse_postcode
 
+from .audit_log import ACTIONS
 from .ladder import Outcome
 from .models import Criterion, ReadReason, Register, RegisteredPerson
 from .services import Contact
@@ -164,6 +165,105 @@ class ReadForm(BaseForm):
         max_length=200,
         help_text=_("For example the campaign or who reported."),
     )
+
+
+class MatchRequestForm(BaseForm):
+    """Which commune's social action centre to ask whether it holds the same person."""
+
+    postcode = forms.CharField(label=_("Postcode of the other commune"), max_length=10)
+    commune_name = forms.CharField(
+        label=_("Name of the other commune"),
+        max_length=100,
+        required=False,
+        help_text=_("Needed only when several communes share the postcode."),
+    )
+    note = forms.CharField(
+        label=_("Message to its managers"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, user, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.person = user, person
+
+    def clean(self):
+        cleaned = super().clean()
+        postcode = parse_postcode(cleaned.get("postcode") or "")
+        if postcode is None:
+            self.add_error("postcode", _("A postcode has five digits."))
+            return cleaned
+        communes = Commune.objects.with_postcode(postcode)
+        if cleaned.get("commune_name"):
+            communes = communes.matching_name(cleaned["commune_name"])
+        found = list(communes[:10])
+        if not found:
+            self.add_error("commune_name", _("No commune of that name has this postcode."))
+            return cleaned
+        if len(found) > 1:
+            # Only a commune keeping a register can be asked (Lyon and its arrondissements).
+            keeping = set(
+                Register.objects.filter(commune__in=found).values_list("commune_id", flat=True)
+            )
+            found = [c for c in found if c.pk in keeping] or found
+        if len(found) > 1:
+            self.add_error("commune_name", _("Several communes have this postcode: type its name."))
+            return cleaned
+        register = Register.objects.filter(commune=found[0]).first()
+        if register is None:
+            self.add_error(
+                "commune_name",
+                _("%(commune)s keeps no register of vulnerable people here.")
+                % {"commune": found[0].name},
+            )
+        elif register.pk == self.person.register_id:
+            self.add_error("commune_name", _("This is the record's own register."))
+        elif Register.objects.visible_to(self.user).filter(pk=register.pk).exists():
+            self.add_error(
+                "commune_name",
+                _("You read this register: the same person's records there are listed above."),
+            )
+        else:
+            cleaned["register"] = register
+        return cleaned
+
+
+class MatchAnswerForm(BaseForm):
+    """The answer of a register's managers: one of their records, or not found."""
+
+    record = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+    def clean_record(self):
+        return self.cleaned_data.get("record") or None
+
+
+class AuditFilterForm(BaseForm):
+    """The filters of a register's audit log (GET): every field optional, dates bounded."""
+
+    start_on = forms.DateField(label=_("First day"), required=False, widget=DATE_INPUT)
+    end_on = forms.DateField(label=_("Last day"), required=False, widget=DATE_INPUT)
+    agent = forms.CharField(label=_("Agent (login or name)"), required=False, max_length=100)
+    person = forms.IntegerField(
+        label=_("Record no."), required=False, min_value=1, max_value=2**31 - 1
+    )
+    action = forms.ChoiceField(label=_("Action"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions")), *ACTIONS.items()]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("start_on", "end_on"):
+            day = cleaned.get(name)
+            if day is not None and not (2000 <= day.year <= 2100):
+                self.add_error(name, _("Give a date between 2000 and 2100."))
+                cleaned[name] = None
+        start, end = cleaned.get("start_on"), cleaned.get("end_on")
+        if start and end and start > end:
+            self.add_error("end_on", _("The end date precedes the start date."))
+        return cleaned
 
 
 class AcknowledgeForm(BaseForm):

@@ -285,7 +285,13 @@ def person_update(
             for c in cleaned_contacts
         )
         changed.append("contacts")
-    audit_record(actor=actor, action="outreach.person.update", target=person, fields=changed)
+    audit_record(
+        actor=actor,
+        action="outreach.person.update",
+        target=person,
+        fields=changed,
+        register=person.register_id,
+    )
     return person
 
 
@@ -316,6 +322,7 @@ def person_acknowledge(
         target=person,
         on=acknowledged_on.isoformat(),
         late=acknowledged_on > person.acknowledgment_due_on,
+        register=person.register_id,
     )
     return person
 
@@ -353,6 +360,7 @@ def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> Reg
         target=person,
         on=on.isoformat(),
         purge_after=person.purge_after.isoformat(),
+        register=person.register_id,
     )
     return person
 
@@ -443,7 +451,7 @@ def _purge_batch(today: date) -> int:
 
 
 @transaction.atomic
-def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "") -> None:
+def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "", **details) -> None:
     """Log that an agent opened a person's record, and why (every read is audited)."""
     if reason not in ReadReason.values:
         raise ValidationError({"reason": _("Say why you consult this record.")})
@@ -454,6 +462,7 @@ def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "")
         reason=reason,
         note=" ".join(note.split())[:200],
         register=person.register_id,
+        **details,
     )
 
 
@@ -504,5 +513,11 @@ def share_call_plan(*, first: RegisteredPerson, second: RegisteredPerson, actor)
     CallPlan.objects.filter(pk__in=others).delete()
     first.call_plan = second.call_plan = plan
     for person in (first, second):
-        audit_record(actor=actor, action="outreach.call_plan.share", target=person, plan=plan.pk)
+        audit_record(
+            actor=actor,
+            action="outreach.call_plan.share",
+            target=person,
+            plan=plan.pk,
+            register=person.register_id,
+        )
     return plan

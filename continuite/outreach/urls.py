@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import call_views, campaign_views, coverage_views, followup_views, views
+from . import call_views, campaign_views, control_views, coverage_views, followup_views, views
 
 app_name = "outreach"
 
@@ -20,6 +20,15 @@ urlpatterns = [
     path(f"{PERSON}accuse-reception/", views.person_acknowledge, name="acknowledge"),
     path(f"{PERSON}fin/", views.person_end, name="end"),
     path(f"{PERSON}plan-partage/", views.person_share, name="share"),
+    path(f"{PERSON}demande-ccas/", views.person_match_request, name="match_request"),
+    path(f"{REGISTER}journal/", control_views.audit_log, name="audit_log"),
+    path(f"{REGISTER}journal.csv", control_views.audit_log_csv, name="audit_log_csv"),
+    path(f"{REGISTER}demandes-ccas/", control_views.match_requests, name="match_requests"),
+    path(
+        f"{REGISTER}demandes-ccas/<int:request_id>/repondre/",
+        control_views.match_request_reply,
+        name="match_request_reply",
+    ),
     path("espace-agent/appels/", call_views.calls, name="calls"),
     path(CALL, call_views.call_sheet, name="call"),
     path(f"{CALL}reserver/", call_views.call_reserve, name="call_reserve"),

@@ -1,10 +1,7 @@
 """Agents' pages of the register: the registers in scope, a register, the registration form,
 a person's record (shown only once the agent says why, and logged), and its actions."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -19,14 +16,30 @@ from continuite.appointments.phones import display_phone
 from continuite.core.forms import add_errors
 
 from . import services
-from .access import access_person_by_id, access_register_by_id
-from .forms import AcknowledgeForm, EndForm, ReadForm, RegistrationForm, SearchForm, ShareForm
+from .access import (
+    access_person_by_id,
+    access_register_by_id,
+    matches_visible_to,
+    register_reader_required,
+    registers_controlled_by,
+)
+from .consultations import CONSULTATION_MINUTES, consultation_reason, consultation_start
+from .forms import (
+    AcknowledgeForm,
+    EndForm,
+    MatchRequestForm,
+    ReadForm,
+    RegistrationForm,
+    SearchForm,
+    ShareForm,
+)
+from .match_requests import match_request_send
 from .models import ReadReason, Register, RegisteredPerson
 
 PEOPLE_PER_PAGE = 50
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET"])
 def registers(request):
     """The registers of vulnerable people the agent's roles reach."""
@@ -45,14 +58,30 @@ def registers(request):
             ),
         )
     )
-    return render(request, "outreach/registers.html", {"registers": rows})
+    controlled = set(registers_controlled_by(request.user).values_list("pk", flat=True))
+    return render(request, "outreach/registers.html", {"registers": rows, "controlled": controlled})
 
 
-@login_required
-@require_http_methods(["GET"])
+@register_reader_required
+@require_http_methods(["GET", "POST"])
 def register_detail(request, register_id: int):
-    """A register: its people (search by name, filter by status) and the acknowledgments due."""
+    """A register: its people (search by name, filter by status) and the acknowledgments due;
+    the list of names is shown once the agent said why (a consultation, audited)."""
     register = access_register_by_id(request.user, register_id)
+    if request.method == "POST":
+        reason_form = ReadForm(request.POST)
+        if not reason_form.is_valid():
+            return _ask_register_reason(request, register, reason_form, status=400)
+        consultation_start(
+            request,
+            target=register,
+            reason=reason_form.cleaned_data["reason"],
+            note=reason_form.cleaned_data["note"],
+        )
+        return redirect(request.get_full_path())
+    reason = consultation_reason(request, register)
+    if reason is None:
+        return _ask_register_reason(request, register, ReadForm())
     today = timezone.localdate()
     form = SearchForm(request.GET or None)
     people = register.people.not_purged()
@@ -66,15 +95,18 @@ def register_detail(request, register_id: int):
     )
     for person in page.object_list:
         person.age_today = person.age(today)
-    # The list shows names and ages: who looked, and for what, is logged too.
+    pending = list(register.people.acknowledgments_pending()[:100])
+    # The list shows names and ages: who looked, at whom and for what, is logged first.
     audit_record(
         actor=request.user,
         action="outreach.register.read",
         target=register,
+        register=register.pk,
+        reason=reason,
         search=data.get("q", ""),
         page=page.number,
+        people=sorted({p.pk for p in page.object_list} | {p.pk for p in pending}),
     )
-    pending = list(register.people.acknowledgments_pending()[:100])
     for person in pending:
         person.overdue = person.acknowledgment_overdue(today)
     counts = dict(
@@ -99,7 +131,22 @@ def register_detail(request, register_id: int):
     )
 
 
-@login_required
+def _ask_register_reason(request, register: Register, form: ReadForm, status: int = 200):
+    """Why the agent consults the register's list of names, asked before it is shown."""
+    return render(
+        request,
+        "outreach/person_reason.html",
+        {
+            "register": register,
+            "form": form,
+            "minutes": CONSULTATION_MINUTES,
+            "action": request.get_full_path(),
+        },
+        status=status,
+    )
+
+
+@register_reader_required
 @require_http_methods(["GET", "POST"])
 def person_create(request, register_id: int):
     """Register a person (themselves, or at a third party's written request)."""
@@ -126,46 +173,65 @@ def person_create(request, register_id: int):
     )
 
 
-def _record_url(person: RegisteredPerson, reason: str) -> str:
-    """The record again, read for the same reason (without one, the reason is asked again)."""
-    url = reverse("outreach:person", args=[person.register_id, person.pk])
-    return f"{url}?{urlencode({'reason': reason})}" if reason in ReadReason.values else url
+def _record_url(person: RegisteredPerson) -> str:
+    return reverse("outreach:person", args=[person.register_id, person.pk])
 
 
-@login_required
-@require_http_methods(["GET"])
-def person_detail(request, register_id: int, person_id: int):
-    """A person's record: asks why first; the read is logged (who, when, why) before showing."""
-    person = access_person_by_id(request.user, register_id, person_id)
-    form = ReadForm(request.GET or None)
-    if not (form.is_bound and form.is_valid()):
-        return render(
-            request,
-            "outreach/person_reason.html",
-            {"person": person, "register": person.register, "form": form},
-            status=400 if form.is_bound else 200,
-        )
-    reason = form.cleaned_data["reason"]
-    services.person_read(
-        person=person, actor=request.user, reason=reason, note=form.cleaned_data["note"]
+def _ask_reason(request, person: RegisteredPerson, form: ReadForm, status: int = 200):
+    """Why the agent consults the record, asked on a page that shows no identity."""
+    return render(
+        request,
+        "outreach/person_reason.html",
+        {
+            "person_ref": person.pk,
+            "register": person.register,
+            "form": form,
+            "minutes": CONSULTATION_MINUTES,
+            "action": _record_url(person),
+        },
+        status=status,
     )
+
+
+@register_reader_required
+@require_http_methods(["GET", "POST"])
+def person_detail(request, register_id: int, person_id: int):
+    """A person's record: asks why first; the consultation is logged (who, when, why) when the
+    reason is given, and only then is the record shown (for the consultation's time)."""
+    person = access_person_by_id(request.user, register_id, person_id)
+    if request.method == "POST":
+        form = ReadForm(request.POST)
+        if not form.is_valid():
+            return _ask_reason(request, person, form, status=400)
+        consultation_start(
+            request,
+            target=person,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+        return redirect(_record_url(person))
+    reason = consultation_reason(request, person)
+    if reason is None:
+        return _ask_reason(request, person, ReadForm())
     today = timezone.localdate()
     person.age_today = person.age(today)
-    matches = list(services.matches_for(person))
     return render(
         request,
         "outreach/person.html",
         {
             "person": person,
             "register": person.register,
-            "reason": reason,
             "reason_label": ReadReason(reason).label,
             "phones": [display_phone(p) for p in (person.phone, person.other_phone) if p],
             "contacts": [
                 (c, display_phone(c.phone) if c.phone else "") for c in person.contacts.all()
             ],
             "overdue": person.acknowledgment_overdue(today),
-            "matches": matches,
+            "matches": list(matches_visible_to(request.user, person)),
+            "match_requests": list(
+                person.match_requests.select_related("to_register").order_by("-requested_at")
+            ),
+            "match_request_form": MatchRequestForm(user=request.user, person=person),
             "followups": list(
                 person.followups.select_related(
                     "callback_request", "appointment__service_point", "case__procedure_type"
@@ -177,17 +243,16 @@ def person_detail(request, register_id: int, person_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, register_id: int, person_id: int):
-    """Change a record; showing it is a read, so the reason is carried and logged."""
+    """Change a record: showing it is a read, within a running consultation (else asked)."""
     person = access_person_by_id(request.user, register_id, person_id)
-    reason = request.GET.get("reason") or request.POST.get("reason", "")
-    if reason not in ReadReason.values:
-        return redirect(_record_url(person, ""))
+    if consultation_reason(request, person) is None:
+        return redirect(_record_url(person))
     if not person.is_active:
         messages.error(request, _("This registration has ended: it can no longer be changed."))
-        return redirect(_record_url(person, reason))
+        return redirect(_record_url(person))
     form = RegistrationForm(
         request.POST or None,
         register=person.register,
@@ -208,22 +273,19 @@ def person_edit(request, register_id: int, person_id: int):
                 add_errors(form, error)
             else:
                 messages.success(request, _("The record is updated."))
-                return redirect(_record_url(person, reason))
+                return redirect(_record_url(person))
         status = 400
-    else:
-        services.person_read(person=person, actor=request.user, reason=reason, note="edit")
     return render(
         request,
         "outreach/person_form.html",
-        {"register": person.register, "form": form, "person": person, "reason": reason},
+        {"register": person.register, "form": form, "person": person},
         status=status,
     )
 
 
 def _action(request, register_id: int, person_id: int, form_class, call, success: str):
-    """Run an action from the record, then show the record again (a new, logged read)."""
+    """Run an action from the record, then show the record again (within the consultation)."""
     person = access_person_by_id(request.user, register_id, person_id)
-    reason = request.POST.get("reason", "")
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -232,15 +294,15 @@ def _action(request, register_id: int, person_id: int, form_class, call, success
             add_errors(form, error)
         else:
             messages.success(request, success)
-            return redirect(_record_url(person, reason))
+            return redirect(_record_url(person))
     errors = [str(e) for e in form.non_field_errors()] + [
         str(e) for field in form for e in field.errors
     ]
     messages.error(request, _("Nothing was changed: %(errors)s") % {"errors": " ".join(errors)})
-    return redirect(_record_url(person, reason))
+    return redirect(_record_url(person))
 
 
-@login_required
+@register_reader_required
 @require_POST
 def person_acknowledge(request, register_id: int, person_id: int):
     """Record the acknowledgment of a third party's request."""
@@ -254,7 +316,7 @@ def person_acknowledge(request, register_id: int, person_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_POST
 def person_end(request, register_id: int, person_id: int):
     """Withdrawal, death or move: calls stop and the purge date is set."""
@@ -268,13 +330,13 @@ def person_end(request, register_id: int, person_id: int):
     )
 
 
-@login_required
+@register_reader_required
 @require_POST
 def person_share(request, register_id: int, person_id: int):
     """Share one call plan with the same person's record in another register."""
 
     def share(person, data):
-        other = services.matches_for(person).filter(pk=data["other"]).first()
+        other = matches_visible_to(request.user, person).filter(pk=data["other"]).first()
         if other is None:
             raise ValidationError(_("This record is not a match of the person."))
         services.share_call_plan(first=person, second=other, actor=request.user)
@@ -287,3 +349,36 @@ def person_share(request, register_id: int, person_id: int):
         share,
         _("The two records now share one call plan."),
     )
+
+
+@register_reader_required
+@require_POST
+def person_match_request(request, register_id: int, person_id: int):
+    """Ask another commune's social action centre whether it holds the same person: its
+    managers look among their own records; nothing of theirs is shown here."""
+    person = access_person_by_id(request.user, register_id, person_id)
+    if consultation_reason(request, person) is None:
+        return redirect(_record_url(person))
+    form = MatchRequestForm(request.POST, user=request.user, person=person)
+    if form.is_valid():
+        try:
+            match_request_send(
+                person=person,
+                to_register=form.cleaned_data["register"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The request is sent to the managers of %(register)s.")
+                % {"register": form.cleaned_data["register"].name},
+            )
+            return redirect(_record_url(person))
+    errors = [str(e) for e in form.non_field_errors()] + [
+        str(e) for field in form for e in field.errors
+    ]
+    messages.error(request, _("Nothing was sent: %(errors)s") % {"errors": " ".join(errors)})
+    return redirect(_record_url(person))

@@ -9,6 +9,7 @@ from .campaigns import (
     Reach,
     default_languages,
 )
+from .match_requests import MatchRequest
 from .register import (
     ACKNOWLEDGMENT_DAYS,
     MINIMUM_AGE,
@@ -40,6 +41,7 @@ __all__ = [
     "ContactPerson",
     "Criterion",
     "FollowUp",
+    "MatchRequest",
     "Reach",
     "ReadReason",
     "RegisterQuerySet",
