@@ -126,7 +126,7 @@ def test_the_export_is_a_csv_and_is_itself_audited(client, register, controller,
     client.force_login(controller)
     response = client.get(log_url(register, "outreach:audit_log_csv"), {"agent": "iota"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:5] == ["date_heure", "agent", "nom_agent", "action", "fiche"]
     assert [(r[1], r[4]) for r in rows[1:]] == [("agent.iota", str(person.pk))]
     export = AuditLog.objects.get(action="outreach.audit.export")
