@@ -6,6 +6,7 @@ app's block, where WHO is one of the role groups defined here (or a set of roles
     get=None / post=None   the view does not serve that method (405; anonymous: sent to login)
     get=NOBODY             the view serves it but refuses every role (403/404)
     public=True            anonymous visitors are a role like the others (no login redirect)
+    login_for_all=True     every role is sent to the login page (a login flow's failure return)
 
 The matrix (test_url_matrix.py) requests every URL pattern of the URLconf for every role, with
 the objects of a world in scope and of a world out of scope (world.py), by GET and by POST with
@@ -13,7 +14,8 @@ an empty body (CSRF checks off), and checks each answer against this table:
 
     allowed   200, 302 (not to the login page), or 400 (the form's French errors: an empty body
               or query is bad input, refused without a change)
-    refused   403 or 404 (404 where the object is out of scope: ids cannot be probed)
+    refused   403, 404 (where the object is out of scope: ids cannot be probed) or 410 (a
+              single-use link that no longer works)
     login     302 to the login page: anonymous visitors on an agent page
     405       the method is not served
     never     500, nor any other status
@@ -76,6 +78,7 @@ class Expect:
     post: frozenset | None = None
     public: bool = False
     reach: str | None = None  # "everywhere", "scope" or "secret"; by default from its keywords
+    login_for_all: bool = False  # a login flow's return: everyone is sent to the login page
 
 
 EXPECTATIONS = {
@@ -87,10 +90,33 @@ EXPECTATIONS = {
     "service_points:manage_exception": Expect(post=SITE_MANAGERS),
     "service_points:presences": Expect(get=SITE_MANAGERS, post=SITE_MANAGERS),
     "service_points:presence_remove": Expect(post=SITE_MANAGERS),
+    # service_points: managers invite and manage the agents of their sites
+    "service_points:staff_overview": Expect(get=SITE_MANAGERS),
+    "service_points:staff": Expect(get=SITE_MANAGERS, post=SITE_MANAGERS),
+    "service_points:staff_role_remove": Expect(post=SITE_MANAGERS),
+    "service_points:staff_role_change": Expect(post=SITE_MANAGERS),
+    "service_points:staff_deactivate": Expect(post=SITE_MANAGERS),
+    "service_points:network_staff": Expect(get=NETWORK_MANAGERS, post=NETWORK_MANAGERS),
+    "service_points:network_staff_remove": Expect(post=NETWORK_MANAGERS),
     # accounts
     "accounts:login": Expect(get=EVERYONE, post=EVERYONE, public=True),
     "accounts:logout": Expect(post=EVERYONE, public=True),
     "accounts:second_factor": Expect(get=AGENTS, post=AGENTS),
+    # enrolment follows an invitation link only: any other agent is sent back (302) to the
+    # second-factor page, which offers no enrolment
+    "accounts:enrol": Expect(get=AGENTS, post=AGENTS),
+    "accounts:invitation": Expect(get=EVERYONE, post=EVERYONE, public=True),
+    "accounts:password_reset": Expect(get=EVERYONE, post=EVERYONE, public=True),
+    "accounts:password_reset_done": Expect(get=EVERYONE, public=True),
+    # a reset link never given: the page says the link does not work
+    "accounts:password_reset_confirm": Expect(
+        get=EVERYONE, post=EVERYONE, public=True, reach="everywhere"
+    ),
+    "accounts:password_reset_complete": Expect(get=EVERYONE, public=True),
+    # ProConnect (mozilla-django-oidc): off in tests, so its pages only send back to the login
+    "oidc_authentication_init": Expect(get=EVERYONE, public=True),
+    "oidc_authentication_callback": Expect(get=EVERYONE, public=True, login_for_all=True),
+    "oidc_logout": Expect(post=EVERYONE, public=True),
     # appointments: the public booking path
     "appointments:start": Expect(get=EVERYONE, post=EVERYONE, public=True),
     "appointments:slots": Expect(get=EVERYONE, public=True),
@@ -159,6 +185,12 @@ EXPECTATIONS = {
     "outreach:acknowledge": Expect(post=REGISTER_STAFF),
     "outreach:end": Expect(post=REGISTER_STAFF),
     "outreach:share": Expect(post=REGISTER_STAFF),
+    "outreach:match_request": Expect(post=REGISTER_STAFF),
+    # outreach: the register's controllers (the town hall's site managers)
+    "outreach:audit_log": Expect(get=COMMUNE_CAMPAIGN_MANAGERS),
+    "outreach:audit_log_csv": Expect(get=COMMUNE_CAMPAIGN_MANAGERS),
+    "outreach:match_requests": Expect(get=COMMUNE_CAMPAIGN_MANAGERS),
+    "outreach:match_request_reply": Expect(post=COMMUNE_CAMPAIGN_MANAGERS),
     # outreach: calls
     "outreach:calls": Expect(get=AGENTS),
     "outreach:call": Expect(get=CALLERS, post=CALLERS),

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 ADMIN_NAMESPACE = "admin:"
 ROUTES = [route for route in all_routes() if not route.name.startswith(ADMIN_NAMESPACE)]
 ALLOWED = {200, 302, 400}
-REFUSED = {403, 404}
+REFUSED = {403, 404, 410}  # 410: a single-use link used or never given
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,8 @@ def _reach(expect: Expect, route) -> str:
 def expected(expect: Expect, route, role: str, scope: str, method: str) -> str:
     """ "allowed", "refused", "login" or "405" for one cell of the matrix."""
     who = expect.get if method == "get" else expect.post
+    if who is not None and expect.login_for_all:
+        return "login"
     anonymous_sent_to_login = role == world.ROLES[0] and not expect.public
     if who is None:
         return "login" if anonymous_sent_to_login else "405"

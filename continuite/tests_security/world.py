@@ -13,6 +13,7 @@ from django.core import signing
 from django.utils import timezone
 
 from continuite.accounts.models import Role, User
+from continuite.accounts.services import invitation_send
 from continuite.accounts.tests.factories import RoleFactory, UserFactory
 from continuite.appointments.callbacks import callback_request_create
 from continuite.appointments.links import manage_token
@@ -25,7 +26,7 @@ from continuite.appointments.views_public import LOTTERY_ENTRY_SALT
 from continuite.cases.models import CaseImport
 from continuite.cases.tests.factories import CaseFactory, ProcedureTypeFactory
 from continuite.core.models import Commune, Departement
-from continuite.outreach.models import CallAttempt
+from continuite.outreach.models import CallAttempt, MatchRequest
 from continuite.outreach.tests.campaign_factories import (
     CallCampaignFactory,
     CallerProfileFactory,
@@ -56,13 +57,19 @@ class World:
     kwargs: dict = field(default_factory=dict)
     # Secret links whose token is not the booking's manage link, by URL name.
     tokens: dict = field(default_factory=dict)
+    # Keywords whose object differs for one URL name (a role of the network, a request...).
+    overrides: dict = field(default_factory=dict)
 
     def kwargs_for(self, name: str, keywords) -> dict:
-        values = {**self.kwargs, "token": self.tokens.get(name, self.kwargs["token"])}
+        values = {
+            **self.kwargs,
+            "token": self.tokens.get(name, self.kwargs["token"]),
+            **self.overrides.get(name, {}),
+        }
         return {keyword: values[keyword] for keyword in keywords}
 
 
-def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
+def _world(*, commune_code: str, neighbour_code: str, network_slug: str, tag: str) -> World:
     commune = Commune.objects.get(code=commune_code)
     network = Network.objects.get(slug=network_slug)
     point = ServicePointFactory(
@@ -145,7 +152,26 @@ def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
         person=appointment.person,
         draw_on=timezone.localdate() + timedelta(days=1),
     )
+    # A site's agent, managed from the site's staff pages; a network manager narrowed to the
+    # département, managed from the network's page.
+    staff_role = RoleFactory(agent=True, service_point=point)
+    network_role = RoleFactory(
+        kind=Role.Kind.NETWORK_MANAGER,
+        service_point=None,
+        network=network,
+        departement=commune.departement,
+    )
+    # Another commune's social action centre asks this register whether it holds a person.
+    neighbour = Commune.objects.get(code=neighbour_code)
+    asking = RegisteredPersonFactory(register=RegisterFactory(commune=neighbour), commune=neighbour)
+    match_request = MatchRequest.objects.create(person=asking, to_register=register)
     secret = tag == "in"  # outside, links that were never given
+    invitation = (
+        invitation_send(user=staff_role.user, invited_by=None).rstrip("/").rsplit("/", 1)[1]
+        if secret
+        # a link never given, of the form of one
+        else "lien-jamais-donne-0123456789"
+    )
     return World(
         tokens={
             "appointments:callback_confirmation": signing.dumps(
@@ -158,6 +184,11 @@ def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
             )
             if secret
             else "lien-inconnu",
+            "accounts:invitation": invitation,
+        },
+        overrides={
+            "service_points:network_staff_remove": {"role_id": network_role.pk},
+            "outreach:match_request_reply": {"request_id": match_request.pk},
         },
         kwargs={
             "point_id": point.pk,
@@ -178,6 +209,9 @@ def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
             "campaign_id": campaign.pk,
             "slot_id": slot.pk,
             "reason_id": lottery_reason.pk,
+            "role_id": staff_role.pk,
+            "user_id": staff_role.user.pk,
+            "uidb64": "MQ",
             # A secret link: the real one in scope; outside, a link that was never given.
             "token": manage_token(appointment) if secret else "lien-inconnu",
         },
@@ -186,8 +220,8 @@ def _world(*, commune_code: str, network_slug: str, tag: str) -> World:
 
 def build() -> tuple[dict[str, World], dict[str, User | None]]:
     """Both worlds and one user per role (None: anonymous)."""
-    inside = _world(commune_code="69381", network_slug="mairie", tag="in")
-    outside = _world(commune_code="75101", network_slug="cpam", tag="out")
+    inside = _world(commune_code="69381", neighbour_code="69382", network_slug="mairie", tag="in")
+    outside = _world(commune_code="75101", neighbour_code="75102", network_slug="cpam", tag="out")
     point_id = inside.kwargs["point_id"]
     rhone = Departement.objects.get(code="69")
     caller = RoleFactory(agent=True, service_point_id=point_id).user
