@@ -14,7 +14,7 @@ from continuite.service_points.models import ServicePoint
 
 from .calendar import add_business_days
 from .models import CallbackAttempt, CallbackRequest, Reason
-from .services import new_reference, person_for
+from .services import contact_clean, new_reference, person_for
 
 DUE_BUSINESS_DAYS = 2
 # Calls without an answer (or with a message left) before a request is closed as unreachable.
@@ -59,12 +59,15 @@ def callback_request_create(
         raise ValidationError({"reason": _("This reason is not offered at this service point.")})
     if preferred_window not in CallbackRequest.Window.values:
         raise ValidationError({"preferred_window": _("Choose when you prefer to be called.")})
-    name, email, note = " ".join(name.split()), email.strip().lower(), note.strip()
-    if not name:
-        raise ValidationError({"name": _("Give the name of the person to call back.")})
-    person = person_for(
-        name=name, phone=phone, email=email, departement_code=service_point.departement_id
+    note = note.strip()
+    contact = contact_clean(
+        name=name,
+        phone=phone,
+        email=email,
+        departement_code=service_point.departement_id,
+        name_missing=_("Give the name of the person to call back."),
     )
+    person = person_for(phone=contact["contact_phone"])
     open_requests = CallbackRequest.objects.filter(
         person=person, status=CallbackRequest.Status.OPEN
     )
@@ -85,6 +88,7 @@ def callback_request_create(
                 service_point=service_point,
                 reason=reason,
                 person=person,
+                **contact,
                 preferred_window=preferred_window,
                 note=note[:500],
                 due_at=add_business_days(
@@ -120,7 +124,7 @@ def _acknowledge(request: CallbackRequest) -> None:
         body = render_to_string("appointments/callback/sms_ack.txt", context)
     message_enqueue(
         channel="sms",
-        to=request.person.phone,
+        to=request.contact_phone,
         body=body.strip(),
         dedup_key=f"callback:{request.pk}:ack",
     )

@@ -76,7 +76,7 @@ def _local_bounds(point: ServicePoint, first: date, days: int) -> tuple[datetime
 
 
 def _with_phone(appointment: Appointment) -> Appointment:
-    appointment.phone_display = display_phone(appointment.person.phone)
+    appointment.phone_display = display_phone(appointment.contact_phone)
     return appointment
 
 
@@ -104,7 +104,7 @@ def _agenda_context(point: ServicePoint, day: date, week: bool) -> dict:
     start, end = _local_bounds(point, first, span)
     shown = (
         Appointment.objects.filter(status__in=AGENDA_STATUSES)
-        .select_related("person", "reason")
+        .select_related("reason")
         .order_by("starts_at", "id")
     )
     slots = list(
@@ -153,9 +153,7 @@ def agenda(request, point_id: int):
 
 
 def _appointment_of(point: ServicePoint, appointment_id: int) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.select_related("person"), pk=appointment_id, service_point=point
-    )
+    return get_object_or_404(Appointment.objects.all(), pk=appointment_id, service_point=point)
 
 
 def _back(request, point, appointment: Appointment, back: str, *, status: int = 200):
@@ -253,7 +251,7 @@ def _queue_page(request, point, form=None, *, status: int = 200):
             starts_at__gte=max(start_of_day, now - LATE_ARRIVALS),
             starts_at__lt=end_of_day,
         )
-        .select_related("person", "reason")
+        .select_related("reason")
         .order_by("starts_at", "id")[:NEXT_APPOINTMENTS_SHOWN]
     ]
     average = today.average_wait
@@ -327,14 +325,14 @@ def _callback_page(
     now = timezone.now()
     open_requests = (
         CallbackRequest.objects.filter(service_point=point, status=CallbackRequest.Status.OPEN)
-        .select_related("person", "reason")
+        .select_related("reason")
         .prefetch_related("attempts__agent")
         .order_by("due_at", "id")
     )
     page = Paginator(open_requests, CALLBACKS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for callback in page:
-        callback.phone_display = display_phone(callback.person.phone)
+        callback.phone_display = display_phone(callback.contact_phone)
         callback.overdue = callback.due_at < now
         if failed and failed[0] == callback.pk:
             form = failed[1]

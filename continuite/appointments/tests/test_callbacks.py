@@ -76,7 +76,7 @@ def test_a_request_is_due_two_business_days_later_and_acknowledged_by_sms(point,
     request = ask(point, reason, now=datetime(2026, 3, 12, 10, 0, tzinfo=PARIS))  # a Thursday
     assert request.due_at == datetime(2026, 3, 16, 10, 0, tzinfo=PARIS)  # the Monday
     assert request.status == "open" and request.person.phone == "+33612345678"
-    assert request.person.name == "Jeanne Martin" and request.origin == "public"
+    assert request.contact_name == "Jeanne Martin" and request.origin == "public"
     sms = Message.objects.get()
     assert sms.channel == "sms" and sms.to == "+33612345678"
     assert sms.dedup_key == f"callback:{request.pk}:ack" and request.reference in sms.body
