@@ -57,6 +57,12 @@ class Migration(migrations.Migration):
         migrations.RunPython(copy_contacts, copy_back, elidable=True),
         migrations.RemoveIndex(model_name="person", name="person_email_upper"),
         migrations.RemoveField(model_name="person", name="email"),
+        # A default first, so that going back can add the column again to existing rows.
+        migrations.AlterField(
+            model_name="person",
+            name="name",
+            field=models.CharField(default="", max_length=150, verbose_name="name"),
+        ),
         migrations.RemoveField(model_name="person", name="name"),
         migrations.AddIndex(
             model_name="appointment",
