@@ -437,7 +437,7 @@ def appointment_contact_change(
     *, appointment: Appointment, name: str, phone: str, email: str = ""
 ) -> Appointment:
     """Change who an active appointment is for and how to reach them (only its manage link
-    calls this); checked as a booking is, and told to the new contact.
+    calls this); checked as a booking is, told to the new contact and to the number it left.
 
     The new phone's person row is locked and rewritten, as a booking does, so the per-person
     cap (by phone or email) still holds; a refusal does not say whose appointment counted.
@@ -472,4 +472,17 @@ def appointment_contact_change(
         appointment=appointment, kind="contact_changed", occurrence=str(event.pk)
     ):
         outbox_add(message)
+    if before[1] != appointment.contact_phone:
+        # The number it left is told, so that a change nobody asked for is noticed.
+        with translation.override("fr"):
+            body = _(
+                "The contact details of appointment %(ref)s have been changed: its messages no "
+                "longer come to this number. If you did not ask for it, call the counter."
+            ) % {"ref": appointment.reference}
+        message_enqueue(
+            channel=Message.Channel.SMS,
+            to=before[1],
+            body=body,
+            dedup_key=f"appointment:{appointment.pk}:contact_changed:{event.pk}:previous",
+        )
     return appointment

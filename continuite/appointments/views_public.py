@@ -6,7 +6,7 @@ person's language; the pages keep what was typed and say what to do next.
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -76,7 +76,6 @@ LOTTERY_ENTRY_SALT = "continuite.appointments.lottery-entry"
 # The page after a booking form names only what the form chose (slot, reason, mode): the same
 # for a booking and for a refusal by the per-person cap, which anyone typing a number could see.
 REQUESTED_SALT = "continuite.appointments.requested"
-LOTTERY_ENTRY_MAX_AGE = timedelta(days=7)
 
 # What the history of an appointment says of each of its events.
 EVENT_LABELS = {
@@ -379,9 +378,9 @@ def book(request, slot_id: int):
 
 
 def _requested_url(slot_id: int, data: dict) -> str:
-    token = signing.dumps(
-        {"slot": slot_id, "reason": int(data["reason"]), "mode": data["mode"]},
-        salt=REQUESTED_SALT,
+    # Signed without a date: the same choice gives the same address at any time.
+    token = signing.Signer(salt=REQUESTED_SALT).sign_object(
+        {"slot": slot_id, "reason": int(data["reason"]), "mode": data["mode"]}
     )
     return reverse("appointments:requested", args=[token])
 
@@ -392,7 +391,7 @@ def requested(request, token: str):
     (and email) given, with the personal link. It shows only what the form chose, so it is
     the same whether the booking was made or refused for the person's cap (told by SMS)."""
     try:
-        data = signing.loads(token, salt=REQUESTED_SALT)
+        data = signing.Signer(salt=REQUESTED_SALT).unsign_object(token)
     except signing.BadSignature:
         return _invalid_link(request)
     slot = (
@@ -628,9 +627,8 @@ def lottery(request, reason_id: int, point_id: int):
         else:
             # What the form chose, not the entry: the same page whether the number was
             # already in the draw or not.
-            token = signing.dumps(
-                {"reason": reason.pk, "point": point.pk, "draw_on": entry.draw_on.isoformat()},
-                salt=LOTTERY_ENTRY_SALT,
+            token = signing.Signer(salt=LOTTERY_ENTRY_SALT).sign_object(
+                {"reason": reason.pk, "point": point.pk, "draw_on": entry.draw_on.isoformat()}
             )
             return redirect("appointments:lottery_entered", token=token)
     context["form"] = form
@@ -641,9 +639,7 @@ def lottery(request, reason_id: int, point_id: int):
 def lottery_entered(request, token: str):
     """Step 4 of a lottery reason: registered for the draw of that day, and what comes next."""
     try:
-        data = signing.loads(
-            token, salt=LOTTERY_ENTRY_SALT, max_age=LOTTERY_ENTRY_MAX_AGE.total_seconds()
-        )
+        data = signing.Signer(salt=LOTTERY_ENTRY_SALT).unsign_object(token)
     except signing.BadSignature:
         return _invalid_link(request)
     reason = Reason.objects.filter(pk=data.get("reason")).first()
