@@ -1,6 +1,7 @@
 """« Être rappelé »: call-back requests, due within 2 business days, and the calls agents make."""
 
 import uuid
+from contextlib import nullcontext
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -47,8 +48,11 @@ def callback_request_create(
     """Record a call-back request, due 2 business days later, and acknowledge it by SMS.
 
     The same form sent twice (same submission_key) finds the first request; so does a new
-    request of the same person for the same reason at the same service point while the first
-    is still open. Refused in French when the reason, window, name or phone number is wrong.
+    request of the same phone for the same reason at the same service point while the first
+    is still open (its contact unchanged). Refused in French when the reason, window, name or
+    phone number is wrong. A public request from a phone with MAX_OPEN_PER_PERSON requests
+    waiting finds the oldest of them and its owner is told by SMS: anyone may type a number,
+    so the public page never says what a number holds (`views_agents.callback_request`).
     """
     now = now or timezone.now()
     if submission_key:
@@ -75,12 +79,19 @@ def callback_request_create(
     if already:
         return already
     if open_requests.count() >= MAX_OPEN_PER_PERSON:
-        raise ValidationError(
-            _(
+        with translation.override("fr") if origin == "public" else nullcontext():
+            too_many = _(
                 "You already have %(count)s call-back requests waiting: an agent will call you about them first."
-            )
-            % {"count": MAX_OPEN_PER_PERSON}
+            ) % {"count": MAX_OPEN_PER_PERSON}
+        if origin != "public":
+            raise ValidationError(too_many)
+        message_enqueue(
+            channel="sms",
+            to=contact["contact_phone"],
+            body=too_many,
+            dedup_key=f"callback:too-many:{contact['contact_phone']}:{now.date().isoformat()}",
         )
+        return open_requests.order_by("created_at", "id").first()
     try:
         with transaction.atomic():
             request = CallbackRequest.objects.create(
@@ -114,6 +125,14 @@ def callback_request_create(
 def callback_due_day(request: CallbackRequest) -> date:
     """The last local day of the deadline, as people read it (see `CallbackRequest.due_day`)."""
     return request.due_day
+
+
+def callback_due_day_for(*, service_point: ServicePoint, now: datetime) -> date:
+    """The day by which a request made now at this service point is called back."""
+    due_at = add_business_days(
+        now, DUE_BUSINESS_DAYS, departement_code=service_point.departement_id
+    )
+    return CallbackRequest(service_point=service_point, due_at=due_at).due_day
 
 
 def _acknowledge(request: CallbackRequest) -> None:

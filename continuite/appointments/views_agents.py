@@ -38,7 +38,7 @@ from .forms_agents import (
     QueueTicketForm,
     network_reasons,
 )
-from .models import Appointment, CallbackRequest, QueueTicket, Slot
+from .models import Appointment, CallbackRequest, QueueTicket, Reason, Slot
 from .phones import display_phone, normalize_phone
 from .services import appointment_cancel, appointment_set_status
 
@@ -389,7 +389,6 @@ def callback_attempt(request, point_id: int, request_id: int):
 # Public (no account); here because the call-back pages belong together.
 
 _CONFIRMATION_SALT = "continuite.appointments.callback"
-CONFIRMATION_MAX_AGE = timedelta(days=30)
 
 
 def _tel(point: ServicePoint) -> str:
@@ -407,9 +406,9 @@ def callback_request(request, point_id: int):
     )
     form = CallbackRequestForm(request.POST or None, service_point=point)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data, now = form.cleaned_data, timezone.now()
         try:
-            callback = callbacks.callback_request_create(
+            callbacks.callback_request_create(
                 service_point=point,
                 reason=data["reason"],
                 name=data["name"],
@@ -419,11 +418,23 @@ def callback_request(request, point_id: int):
                 note=data["note"],
                 origin="public",
                 submission_key=data["submission_key"],
+                now=now,
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            token = signing.dumps({"ref": callback.reference}, salt=_CONFIRMATION_SALT)
+            # What the form chose, not the request recorded: a number already waiting for a
+            # call gets the same page as a new one (the reference comes by SMS).
+            token = signing.Signer(salt=_CONFIRMATION_SALT).sign_object(
+                {
+                    "point": point.pk,
+                    "reason": data["reason"].pk,
+                    "window": data["preferred_window"],
+                    "due_on": callbacks.callback_due_day_for(
+                        service_point=point, now=now
+                    ).isoformat(),
+                }
+            )
             return redirect("appointments:callback_confirmation", token=token)
     return render(
         request,
@@ -440,23 +451,24 @@ def callback_request(request, point_id: int):
 
 @require_GET
 def callback_confirmation(request, token: str):
-    """The request's reference and the day by which the person will be called."""
+    """The day by which the person will be called, about what and when they prefer: only what
+    the form chose, the same whatever the number already held (the reference comes by SMS)."""
     try:
-        data = signing.loads(
-            token, salt=_CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE.total_seconds()
-        )
-    except signing.BadSignature:
+        data = signing.Signer(salt=_CONFIRMATION_SALT).unsign_object(token)
+        due_on = date.fromisoformat(data["due_on"])
+        window = CallbackRequest.Window(data["window"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404 from None
-    callback = get_object_or_404(
-        CallbackRequest.objects.select_related("service_point", "reason"), reference=data.get("ref")
-    )
+    point = get_object_or_404(ServicePoint, pk=data.get("point"))
+    reason = get_object_or_404(Reason, pk=data.get("reason"))
     return render(
         request,
         "appointments/callback/confirmation.html",
         {
-            "callback": callback,
-            "point": callback.service_point,
-            "point_tel": _tel(callback.service_point),
-            "due_day": callbacks.callback_due_day(callback),
+            "point": point,
+            "point_tel": _tel(point),
+            "reason": reason,
+            "window": window,
+            "due_day": due_on,
         },
     )

@@ -17,7 +17,7 @@ from continuite.appointments.callbacks import callback_request_create
 from continuite.appointments.links import manage_token
 from continuite.appointments.lottery import lottery_enter
 from continuite.appointments.messages import appointment_messages
-from continuite.appointments.models import Appointment, LotteryRequest, Mode, Slot
+from continuite.appointments.models import Appointment, CallbackRequest, LotteryRequest, Mode, Slot
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory, ReasonFactory
@@ -172,3 +172,39 @@ def test_entering_a_draw_with_a_number_already_in_it_looks_like_a_first_entry(cl
     assert entry.contact_name == "Jeanne Martin"
     # The number's owner is told of the second request.
     assert Message.objects.filter(to=VICTIM_PHONE, dedup_key__startswith="lottery:").count() == 2
+
+
+def test_a_call_back_asked_with_a_number_already_waiting_shows_nothing_of_the_first(client):
+    role = RoleFactory(agent=True)
+    point, reason = role.service_point, ReasonFactory()
+    url = reverse("appointments:callback_request", args=[point.pk])
+
+    def ask(phone, window, note):
+        data = {
+            "reason": reason.pk,
+            "name": "Quelqu'un",
+            "phone": phone,
+            "email": "",
+            "preferred_window": window,
+            "note": note,
+            "submission_key": str(uuid.uuid4()),
+        }
+        return client.post(url, data)
+
+    ask("06 12 34 56 78", "morning", "Dossier de Jeanne")
+    victims = CallbackRequest.objects.get()
+    fresh = ask("07 98 76 54 32", "afternoon", "")
+    again = ask("06 12 34 56 78", "afternoon", "")
+
+    assert fresh.status_code == again.status_code == 302
+    pages = [
+        re.sub(
+            r'name="csrfmiddlewaretoken" value="\w+"',
+            "",
+            client.get(r["Location"]).content.decode(),
+        )
+        for r in (fresh, again)
+    ]
+    assert victims.reference not in pages[1]
+    assert pages[0] == pages[1]
+    assert CallbackRequest.objects.get(pk=victims.pk).contact_name == "Quelqu'un"
