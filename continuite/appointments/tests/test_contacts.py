@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from continuite.accounts.tests.factories import RoleFactory
@@ -18,6 +18,7 @@ from continuite.appointments.links import manage_token
 from continuite.appointments.lottery import lottery_enter
 from continuite.appointments.messages import appointment_messages
 from continuite.appointments.models import Appointment, CallbackRequest, LotteryRequest, Mode, Slot
+from continuite.appointments.rehome import Decision, Outcome, appointments_rehome
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory, ReasonFactory
@@ -208,3 +209,33 @@ def test_a_call_back_asked_with_a_number_already_waiting_shows_nothing_of_the_fi
     assert victims.reference not in pages[1]
     assert pages[0] == pages[1]
     assert CallbackRequest.objects.get(pk=victims.pk).contact_name == "Quelqu'un"
+
+
+def test_a_closure_tells_each_appointment_its_own_contact_not_the_last_form_typed():
+    reason = ReasonFactory()
+    slot = slot_for(reason, capacity=2)
+    victim = book(slot, reason, email="jeanne@example.fr")
+    cancelled = book(slot, reason, phone="07 98 76 54 32")
+    callback_request_create(
+        service_point=slot.service_point,
+        reason=reason,
+        name="Mallory Intrus",
+        phone="06 12 34 56 78",
+        email="mallory@example.net",
+        preferred_window="any",
+    )
+    done, _retry = appointments_rehome(
+        [
+            Decision(victim.pk, Outcome.PHONE),
+            Decision(cancelled.pk, Outcome.CANCELLED),
+        ],
+        note="Fermeture",
+        dedup_prefix="closure:test",
+        now=timezone.now(),
+    )
+    assert {Message.objects.get(pk=d.message_id).to for d in done} == {
+        "jeanne@example.fr",
+        "+33798765432",
+    }
+    callback = CallbackRequest.objects.get(origin="closure")
+    assert (callback.contact_name, callback.contact_phone) == ("Jeanne Martin", "+33798765432")
