@@ -10,8 +10,8 @@ own when the caller has none open: no BEGIN nor COMMIT to wait for.
    itself; on PostgreSQL it also draws the appointment's id (so that its messages are written
    with it).
 2. `seat_write` (PostgreSQL): one statement with data-modifying CTEs, all or nothing. The
-   person is inserted or updated (which locks their row), their active appointments of the
-   reason counted, the seat taken by the guarded UPDATE (only while that count is under the
+   person (the phone's row) is inserted or rewritten as it is (which locks it), the active
+   appointments of the reason whose contact has the phone or the email counted, the seat taken by the guarded UPDATE (only while that count is under the
    cap), and the appointment, its history line and its outbox messages inserted with it. A
    refusal raises in the statement itself (`appointments_booking_refused`, migration 0006), so
    nothing of it stays written, the person's row included.
@@ -203,6 +203,9 @@ _APPOINTMENT_FIELDS = [
     "booked_by",
     "takes_seat",
     "created_at",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
 ]
 _EVENT_FIELDS = ["appointment", "at", "kind", "note", "actor"]
 _MESSAGE_FIELDS = [
@@ -232,21 +235,20 @@ def _seat_write_sql(messages: int, email: bool) -> str:
     parts = [
         # The person's row as this statement's snapshot sees it (none for a first booking).
         "known AS (SELECT xmin AS version FROM appointments_person WHERE phone = %s)",
+        # The person is only the phone's row: rewritten as it is, for its lock and its version
+        # (a form never changes what another booking holds).
         """person AS (
-            INSERT INTO appointments_person (phone, email, name, created_at)
-            VALUES (%s, %s, %s, %s)
-            ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name,
-              email = CASE WHEN EXCLUDED.email <> '' THEN EXCLUDED.email
-                      ELSE appointments_person.email END
+            INSERT INTO appointments_person (phone, created_at) VALUES (%s, %s)
+            ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone
             WHERE appointments_person.xmin IS NOT DISTINCT FROM (SELECT version FROM known)
             RETURNING id
         )""",
-        # As `services._active_for_reason`: by phone, or by email when one is given. Written
-        # without the email when there is none, so that the prepared plan is the phone's.
+        # As `services.active_for_reason`: by the contact's phone, or its email when one is
+        # given. Written without the email when there is none, so that the prepared plan is
+        # the phone's.
         f"""active AS (
             SELECT count(*) AS n FROM appointments_appointment a
-            JOIN appointments_person p ON p.id = a.person_id
-            WHERE {"(p.phone = %s OR UPPER(p.email) = UPPER(%s))" if email else "p.phone = %s"}
+            WHERE {"(a.contact_phone = %s OR UPPER(a.contact_email) = UPPER(%s))" if email else "a.contact_phone = %s"}
               AND a.reason_id = %s AND a.status IN ('booked', 'checked_in')
               AND a.starts_at > %s AND a.id IS DISTINCT FROM %s
         )""",
@@ -302,23 +304,23 @@ def seat_write(
 ) -> SeatWrite:
     """The write of a booking in one statement (PostgreSQL); see the module's docstring.
 
-    `appointment` carries its id (drawn by `slot_read`) and its person (unsaved: inserted or
-    updated by phone number here); the event and the messages are written as given. Outside a
+    `appointment` carries its id (drawn by `slot_read`), its contact and its person (unsaved:
+    the row of its contact's phone, inserted or locked here); the event and the messages are written as given. Outside a
     transaction the statement is one; inside one, the caller runs it in a savepoint, as a
     refusal is an error of the statement.
     """
-    person = appointment.person
+    phone, email = appointment.contact_phone, appointment.contact_email
     cap = appointment.reason.max_active_per_person
-    params = [person.phone, person.phone, person.email, person.name, timezone.now()]
-    params += [person.phone, person.email] if person.email else [person.phone]
+    params = [phone, phone, timezone.now()]
+    params += [phone, email] if email else [phone]
     params += [appointment.reason_id, now, replacing_id, appointment.slot_id, cap]
     params += _insert_params(Appointment, [appointment], _APPOINTMENT_FIELDS)
     params += _insert_params(AppointmentEvent, [event], _EVENT_FIELDS)
     params += _insert_params(Message, messages, _MESSAGE_FIELDS)
     params.append(cap)
     sql = _sql(
-        f"seat_write:{len(messages)}:{bool(person.email)}",
-        lambda _vendor: _seat_write_sql(len(messages), bool(person.email)),
+        f"seat_write:{len(messages)}:{bool(email)}",
+        lambda _vendor: _seat_write_sql(len(messages), bool(email)),
     )
     try:
         with _cursor() as cursor:

@@ -1,6 +1,7 @@
 """« Être rappelé »: call-back requests, due within 2 business days, and the calls agents make."""
 
 import uuid
+from contextlib import nullcontext
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from continuite.service_points.models import ServicePoint
 
 from .calendar import add_business_days
 from .models import CallbackAttempt, CallbackRequest, Reason
-from .services import new_reference, person_for
+from .services import contact_clean, new_reference, person_for
 
 DUE_BUSINESS_DAYS = 2
 # Calls without an answer (or with a message left) before a request is closed as unreachable.
@@ -47,8 +48,11 @@ def callback_request_create(
     """Record a call-back request, due 2 business days later, and acknowledge it by SMS.
 
     The same form sent twice (same submission_key) finds the first request; so does a new
-    request of the same person for the same reason at the same service point while the first
-    is still open. Refused in French when the reason, window, name or phone number is wrong.
+    request of the same phone for the same reason at the same service point while the first
+    is still open (its contact unchanged). Refused in French when the reason, window, name or
+    phone number is wrong. A public request from a phone with MAX_OPEN_PER_PERSON requests
+    waiting finds the oldest of them and its owner is told by SMS: anyone may type a number,
+    so the public page never says what a number holds (`views_agents.callback_request`).
     """
     now = now or timezone.now()
     if submission_key:
@@ -59,12 +63,15 @@ def callback_request_create(
         raise ValidationError({"reason": _("This reason is not offered at this service point.")})
     if preferred_window not in CallbackRequest.Window.values:
         raise ValidationError({"preferred_window": _("Choose when you prefer to be called.")})
-    name, email, note = " ".join(name.split()), email.strip().lower(), note.strip()
-    if not name:
-        raise ValidationError({"name": _("Give the name of the person to call back.")})
-    person = person_for(
-        name=name, phone=phone, email=email, departement_code=service_point.departement_id
+    note = note.strip()
+    contact = contact_clean(
+        name=name,
+        phone=phone,
+        email=email,
+        departement_code=service_point.departement_id,
+        name_missing=_("Give the name of the person to call back."),
     )
+    person = person_for(phone=contact["contact_phone"])
     open_requests = CallbackRequest.objects.filter(
         person=person, status=CallbackRequest.Status.OPEN
     )
@@ -72,12 +79,19 @@ def callback_request_create(
     if already:
         return already
     if open_requests.count() >= MAX_OPEN_PER_PERSON:
-        raise ValidationError(
-            _(
+        with translation.override("fr") if origin == "public" else nullcontext():
+            too_many = _(
                 "You already have %(count)s call-back requests waiting: an agent will call you about them first."
-            )
-            % {"count": MAX_OPEN_PER_PERSON}
+            ) % {"count": MAX_OPEN_PER_PERSON}
+        if origin != "public":
+            raise ValidationError(too_many)
+        message_enqueue(
+            channel="sms",
+            to=contact["contact_phone"],
+            body=too_many,
+            dedup_key=f"callback:too-many:{contact['contact_phone']}:{now.date().isoformat()}",
         )
+        return open_requests.order_by("created_at", "id").first()
     try:
         with transaction.atomic():
             request = CallbackRequest.objects.create(
@@ -85,6 +99,7 @@ def callback_request_create(
                 service_point=service_point,
                 reason=reason,
                 person=person,
+                **contact,
                 preferred_window=preferred_window,
                 note=note[:500],
                 due_at=add_business_days(
@@ -112,6 +127,14 @@ def callback_due_day(request: CallbackRequest) -> date:
     return request.due_day
 
 
+def callback_due_day_for(*, service_point: ServicePoint, now: datetime) -> date:
+    """The day by which a request made now at this service point is called back."""
+    due_at = add_business_days(
+        now, DUE_BUSINESS_DAYS, departement_code=service_point.departement_id
+    )
+    return CallbackRequest(service_point=service_point, due_at=due_at).due_day
+
+
 def _acknowledge(request: CallbackRequest) -> None:
     """The SMS confirming the request, in French and in the service point's time zone."""
     point = request.service_point
@@ -120,7 +143,7 @@ def _acknowledge(request: CallbackRequest) -> None:
         body = render_to_string("appointments/callback/sms_ack.txt", context)
     message_enqueue(
         channel="sms",
-        to=request.person.phone,
+        to=request.contact_phone,
         body=body.strip(),
         dedup_key=f"callback:{request.pk}:ack",
     )

@@ -108,6 +108,14 @@ class LotteryEntryForm(BaseForm):
     commune = forms.CharField(required=False, max_length=5, widget=forms.HiddenInput)
 
 
+class ContactForm(BaseForm):
+    """On the manage page: who the appointment is for and how to reach them, checked as at booking."""
+
+    name = BookingForm.base_fields["name"]
+    phone = BookingForm.base_fields["phone"]
+    email = BookingForm.base_fields["email"]
+
+
 class MoveForm(BaseForm):
     """Choose another slot of the same reason at the same service point."""
 

@@ -43,7 +43,7 @@ def appointment_from_token(token: str) -> Appointment | None:
     except signing.BadSignature:  # also SignatureExpired
         return None
     appointment = (
-        Appointment.objects.select_related("service_point", "reason", "person", "slot")
+        Appointment.objects.select_related("service_point", "reason", "slot")
         .filter(reference=data.get("ref"))
         .first()
     )

@@ -21,7 +21,7 @@ from continuite.service_points.models import CrisisStatus, ServicePoint
 
 from .callbacks import callback_request_create
 from .models import LotteryDraw, LotteryRequest, Reason, Slot
-from .services import appointment_book, person_for
+from .services import appointment_book, contact_clean, person_for
 
 
 def next_draw_day(service_point: ServicePoint, now: datetime):
@@ -39,7 +39,12 @@ def lottery_enter(
     email: str = "",
     now: datetime | None = None,
 ) -> LotteryRequest:
-    """Enter a person in the next draw of a lottery reason at a service point (once per draw)."""
+    """Enter a person in the next draw of a lottery reason at a service point (once per draw).
+
+    A number already in that draw keeps its entry and its contact: the entry is returned as if
+    just made (anyone may type a number, so the page must not tell), and the number's owner
+    is told by SMS (once a day).
+    """
     now = now or timezone.now()
     if not reason.lottery or not reason.is_active or not reason.public_booking:
         raise ValidationError(_("This reason is not allocated by draw."))
@@ -50,22 +55,27 @@ def lottery_enter(
         raise ValidationError(_("This service point does not offer this reason."))
     if service_point.status_at(now) == CrisisStatus.CLOSED:
         raise ValidationError(_("This service point is closed for now: choose another one."))
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError({"name": _("Give the name of the person who will come.")})
-    person = person_for(
-        name=name,
-        phone=phone,
-        email=email.strip().lower(),
-        departement_code=service_point.departement_id,
+    contact = contact_clean(
+        name=name, phone=phone, email=email, departement_code=service_point.departement_id
     )
+    person = person_for(phone=contact["contact_phone"])
     draw_on = next_draw_day(service_point, now)
+    entered = LotteryRequest.objects.filter(
+        reason=reason, service_point=service_point, person=person, draw_on=draw_on
+    ).first()
+    if entered is not None:
+        _already_entered_tell(entered, now)
+        return entered
     try:
         with transaction.atomic():
             request = LotteryRequest.objects.create(
-                reason=reason, service_point=service_point, person=person, draw_on=draw_on
+                reason=reason,
+                service_point=service_point,
+                person=person,
+                draw_on=draw_on,
+                **contact,
             )
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # the same number entered at the same moment
         raise ValidationError(_("You are already registered for this draw.")) from exc
     with translation.override("fr"):  # people read French, whatever the page's language
         body = _(
@@ -77,11 +87,29 @@ def lottery_enter(
         }
     message_enqueue(
         channel=Message.Channel.SMS,
-        to=person.phone,
+        to=request.contact_phone,
         body=body,
         dedup_key=f"lottery:{request.pk}:entered",
     )
     return request
+
+
+def _already_entered_tell(entry: LotteryRequest, now: datetime) -> None:
+    with translation.override("fr"):
+        body = _(
+            "Your number is already registered for the draw of %(date)s for “%(reason)s” at "
+            "%(point)s: a new registration was not recorded."
+        ) % {
+            "date": entry.draw_on.strftime("%d/%m/%Y"),
+            "reason": entry.reason.label,
+            "point": entry.service_point.name,
+        }
+    message_enqueue(
+        channel=Message.Channel.SMS,
+        to=entry.contact_phone,
+        body=body,
+        dedup_key=f"lottery:{entry.pk}:again:{now.date().isoformat()}",
+    )
 
 
 @transaction.atomic
@@ -114,7 +142,6 @@ def lottery_draw(
             draw_on=draw_on,
             status=LotteryRequest.Status.WAITING,
         )
-        .select_related("person")
         .order_by("id")
     )
     order = requests[:]
@@ -142,9 +169,9 @@ def lottery_draw(
                         slot_id=slot_id,
                         reason=reason,
                         mode=mode,
-                        name=request.person.name,
-                        phone=request.person.phone,
-                        email=request.person.email,
+                        name=request.contact_name,
+                        phone=request.contact_phone,
+                        email=request.contact_email,
                         now=now,
                         via_lottery=True,
                     )
@@ -163,9 +190,9 @@ def lottery_draw(
             request.callback_request = callback_request_create(
                 service_point=service_point,
                 reason=reason,
-                name=request.person.name,
-                phone=request.person.phone,
-                email=request.person.email,
+                name=request.contact_name,
+                phone=request.contact_phone,
+                email=request.contact_email,
                 preferred_window="any",
                 note=_("Not drawn in the draw of %(date)s")
                 % {"date": draw_on.strftime("%d/%m/%Y")},
@@ -178,7 +205,7 @@ def lottery_draw(
                 ) % {"reason": reason.label, "point": service_point.name}
             message_enqueue(
                 channel=Message.Channel.SMS,
-                to=request.person.phone,
+                to=request.contact_phone,
                 body=body,
                 dedup_key=f"lottery:{request.pk}:lost",
             )

@@ -19,6 +19,7 @@ SUBJECTS = {
     "rehomed_moved": _("Your appointment has been moved to another service point"),
     "rehomed_phone": _("Your appointment will take place by phone"),
     "rehomed_cancelled": _("Your appointment is cancelled: we will call you back"),
+    "contact_changed": _("Your appointment: contact details changed"),
 }
 
 
@@ -62,13 +63,15 @@ def ics_for(appointment: Appointment) -> str:
     return calendar.to_ical().decode()
 
 
-def appointment_messages(*, appointment: Appointment, kind: str) -> list[Message]:
-    """The person's unsaved outbox messages for this event: an SMS, and an email if they gave
-    one; one per event and channel (their dedup keys). The worker composes the texts and the
-    calendar file (`compose`) just before sending, which keeps bookings fast."""
-    key = f"appointment:{appointment.pk}:{kind}"
+def appointment_messages(
+    *, appointment: Appointment, kind: str, occurrence: str = ""
+) -> list[Message]:
+    """The unsaved outbox messages for this event, to the appointment's own contact: an SMS,
+    and an email if one was given with it; one per event and channel (their dedup keys). The worker composes the texts and the
+    calendar file (`compose`) just before sending, which keeps bookings fast. An event that may
+    happen more than once (a change of contact) names its `occurrence`."""
+    key = f"appointment:{appointment.pk}:{kind}" + (f":{occurrence}" if occurrence else "")
     args = {"appointment": appointment.pk, "kind": kind}
-    person = appointment.person
     return [
         message_build(
             channel=channel,
@@ -78,8 +81,8 @@ def appointment_messages(*, appointment: Appointment, kind: str) -> list[Message
             composer_args=args,
         )
         for channel, to in (
-            (Message.Channel.SMS, person.phone),
-            (Message.Channel.EMAIL, person.email),
+            (Message.Channel.SMS, appointment.contact_phone),
+            (Message.Channel.EMAIL, appointment.contact_email),
         )
         if to
     ]
@@ -97,7 +100,7 @@ COMPOSER = "continuite.appointments.messages.compose"
 
 def compose(message: Message) -> Composed:
     """The text of an appointment message, in French and in the service point's time zone."""
-    appointment = Appointment.objects.select_related("service_point", "reason", "person").get(
+    appointment = Appointment.objects.select_related("service_point", "reason").get(
         pk=message.composer_args["appointment"]
     )
     kind = message.composer_args["kind"]

@@ -280,24 +280,36 @@ class Slot(models.Model):
 
 
 class Person(models.Model):
-    """Someone who booked or asked for a call-back, found again by phone or email (no account)."""
+    """A phone number that booked or asked for a call-back: what groups one person's history.
+
+    It holds no name nor email: those belong to each booking, call-back and draw entry (their
+    `Contact`), so that a form typed with someone's number never rewrites their contact.
+    """
 
     phone = models.CharField(_("phone"), max_length=20, unique=True, help_text=_("E.164"))
-    email = models.EmailField(_("email"), blank=True)
-    name = models.CharField(_("name"), max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        # The per-person cap finds a person by email whatever its case (email__iexact).
-        indexes = [models.Index(Upper("email"), name="person_email_upper")]
 
     def __str__(self):
-        return self.name
+        return self.phone
 
 
-class Appointment(models.Model):
+class Contact(models.Model):
+    """How to reach whoever a booking, call-back or draw entry is for: given with it, kept with
+    it, and used by every message about it (changed only through an appointment's manage link)."""
+
+    contact_name = models.CharField(_("name"), max_length=150)
+    contact_phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164"))
+    contact_email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Appointment(Contact):
     """A booking of one seat in a slot; never deleted, its history kept."""
 
     class Status(models.TextChoices):
@@ -339,7 +351,21 @@ class Appointment(models.Model):
         ordering = ["starts_at", "id"]
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
-        indexes = [models.Index(fields=["service_point", "starts_at"], name="appointment_agenda")]
+        indexes = [
+            models.Index(fields=["service_point", "starts_at"], name="appointment_agenda"),
+            # The per-person cap counts active appointments by contact phone or email (any case).
+            models.Index(
+                fields=["contact_phone", "reason"],
+                name="appointment_cap_phone",
+                condition=Q(status__in=["booked", "checked_in"]),
+            ),
+            models.Index(
+                Upper("contact_email"),
+                F("reason"),
+                name="appointment_cap_email",
+                condition=Q(status__in=["booked", "checked_in"]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.starts_at:%Y-%m-%d %H:%M}"
@@ -369,7 +395,7 @@ class AppointmentEvent(models.Model):
         return f"{self.appointment_id} {self.kind}"
 
 
-class CallbackRequest(models.Model):
+class CallbackRequest(Contact):
     """« Être rappelé »: a person asks to be called back about a reason, in a preferred window."""
 
     class Window(models.TextChoices):
@@ -416,7 +442,7 @@ class CallbackRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.person}"
+        return f"{self.reference} {self.contact_name}"
 
     @property
     def due_day(self):
@@ -503,7 +529,7 @@ class QueueTicket(models.Model):
         return f"{self.service_point_id} {self.service_day} #{self.number}"
 
 
-class LotteryRequest(models.Model):
+class LotteryRequest(Contact):
     """A request for a slot of a lottery reason, gathered until the draw."""
 
     class Status(models.TextChoices):

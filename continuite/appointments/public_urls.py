@@ -23,4 +23,6 @@ urlpatterns = [
     path("rendez-vous/gerer/<str:token>/agenda.ics", views_public.ics, name="ics"),
     path("rendez-vous/gerer/<str:token>/annuler/", views_public.cancel, name="cancel"),
     path("rendez-vous/gerer/<str:token>/deplacer/", views_public.move, name="move"),
+    path("rendez-vous/gerer/<str:token>/contact/", views_public.contact, name="contact"),
+    path("rendez-vous/demande/<str:token>/", views_public.requested, name="requested"),
 ]

@@ -143,7 +143,7 @@ def appointments_rehome(
     appointments = {
         a.pk: a
         for a in Appointment.objects.select_for_update(of=("self",))
-        .select_related("person", "service_point")
+        .select_related("service_point")
         .filter(pk__in=list(by_id), status__in=Appointment.ACTIVE)
     }
     decisions = [d for d in decisions if d.appointment_id in appointments]
@@ -175,7 +175,10 @@ def appointments_rehome(
                 slot=slot,
                 service_point_id=slot.service_point_id,
                 reason_id=old.reason_id,
-                person=old.person,
+                person_id=old.person_id,
+                contact_name=old.contact_name,
+                contact_phone=old.contact_phone,
+                contact_email=old.contact_email,
                 mode=old.mode,
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
@@ -230,7 +233,10 @@ def appointments_rehome(
                 reference=new_reference(),
                 service_point=point,
                 reason_id=appointment.reason_id,
-                person=appointment.person,
+                person_id=appointment.person_id,
+                contact_name=appointment.contact_name,
+                contact_phone=appointment.contact_phone,
+                contact_email=appointment.contact_email,
                 preferred_window=CallbackRequest.Window.ANY,
                 note=f"{note} — {appointment.reference}"[:500],
                 due_at=add_business_days(
@@ -251,12 +257,12 @@ def appointments_rehome(
     _seats_give_back(released)
     AppointmentEvent.objects.bulk_create(events, batch_size=2000)
     for appointment, kind, args, _new, _callback in pending:
-        person = appointment.person
-        channel = Message.Channel.EMAIL if person.email else Message.Channel.SMS
+        # To the appointment's own contact: what was given with it (or on its manage page).
+        channel = Message.Channel.EMAIL if appointment.contact_email else Message.Channel.SMS
         messages.append(
             Message(
                 channel=channel,
-                to=person.email or person.phone,
+                to=appointment.contact_email or appointment.contact_phone,
                 composer=COMPOSER,
                 composer_args={**args, "kind": kind},
                 dedup_key=f"{dedup_prefix}:{appointment.pk}",

@@ -8,13 +8,15 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from continuite.notifications.budget import sms_budget_allows
 from continuite.notifications.bulk import deliveries_queue, messages_check
-from continuite.service_points.models import CrisisStatus
+from continuite.notifications.models import Message
+from continuite.notifications.services import message_enqueue, outbox_add
+from continuite.service_points.models import CrisisStatus, ServicePoint
 
 from . import booking
 from .messages import appointment_messages, appointment_notify
@@ -68,34 +70,48 @@ def _check_slot_for_reason(
         )
 
 
-def person_for(*, name: str, phone: str, email: str, departement_code: str) -> Person:
-    """The person with this phone number (created on first booking); locked for this transaction."""
+def contact_clean(
+    *, name: str, phone: str, email: str, departement_code: str, name_missing: str = ""
+) -> dict[str, str]:
+    """The contact a form gave, as it is kept with what it was given for: the name's spaces
+    collapsed, the phone in E.164, the email in lower case; refused in French when wrong."""
+    name, email = " ".join(name.split()), email.strip().lower()
+    if not name:
+        raise ValidationError(
+            {"name": name_missing or _("Give the name of the person who will come.")}
+        )
     e164 = normalize_phone(phone, departement_code=departement_code)
     if e164 is None:
         raise ValidationError(
             {"phone": _("This phone number is not valid. Example: 06 12 34 56 78.")}
         )
-    if not name:
-        raise ValidationError({"name": _("Give the name of the person who will come.")})
-    person = Person(phone=e164, name=name, email=email)
-    # One statement inserts the person or updates them, and holds the row's lock until the
-    # transaction ends: one person's bookings are taken one at a time, so the per-person cap
-    # cannot be raced.
+    return {"contact_name": name, "contact_phone": e164, "contact_email": email}
+
+
+def person_for(*, phone: str) -> Person:
+    """The person of this E.164 phone (created on first use), locked for this transaction.
+
+    One statement inserts the row or rewrites it as it is: the row's lock is held until the
+    transaction ends, so one person's bookings are taken one at a time and the per-person cap
+    cannot be raced; the new version of the row also tells the one-statement booking
+    (`booking.seat_write`) that something of this person changed. It never takes a name or an
+    email: those stay with each booking.
+    """
+    person = Person(phone=phone)
     Person.objects.bulk_create(
-        [person],
-        update_conflicts=True,
-        unique_fields=["phone"],
-        update_fields=["name", "email"] if email else ["name"],
+        [person], update_conflicts=True, unique_fields=["phone"], update_fields=["phone"]
     )
     if person.pk is None:  # a database that does not return it
-        person = Person.objects.select_for_update().get(phone=e164)
+        person = Person.objects.select_for_update().get(phone=phone)
     return person
 
 
-def _active_for_reason(person: Person, reason: Reason, *, email: str):
-    same_person = Q(person=person)
+def active_for_reason(*, reason: Reason | int, phone: str, email: str):
+    """Active appointments of a reason still to come whose contact has this phone, or this email
+    whatever its case: what the per-person cap counts (as `booking.seat_write` does in SQL)."""
+    same_person = Q(contact_phone=phone)
     if email:
-        same_person |= Q(person__email__iexact=email)
+        same_person |= Q(contact_email__iexact=email)
     return Appointment.objects.filter(
         same_person, reason=reason, status__in=Appointment.ACTIVE, starts_at__gt=timezone.now()
     )
@@ -147,6 +163,9 @@ def appointment_book(
     in one statement that writes everything or nothing. Public bookings are refused at a
     counter closed now, as the booking page says.
 
+    A public booking refused for the per-person cap raises `CapReached` after writing an SMS
+    to the phone's owner (the page shows it as a booking: anyone may type a number).
+
     A form sent again (a second click, a reload) gets the appointment it booked the first
     time: its key is unique, so the second booking cannot be recorded; it is refused (the seat
     or the person's cap already taken by the first one) or its insert fails, and nothing of it
@@ -154,6 +173,7 @@ def appointment_book(
     """
     now = now or timezone.now()
     reason_id = reason.pk if isinstance(reason, Reason) else reason
+    cap_refusal = None
     by_agent = actor is not None and actor.is_authenticated
     # On PostgreSQL the read writes nothing and the write is one statement: no transaction
     # of their own (`_seat_write` takes a savepoint inside a caller's).
@@ -185,37 +205,65 @@ def appointment_book(
                         "This service point does not receive this reason at that time. Choose another slot."
                     )
                 )
-            name, email = " ".join(name.split()), email.strip().lower()
-            if not name:
-                raise ValidationError({"name": _("Give the name of the person who will come.")})
-            e164 = normalize_phone(phone, departement_code=read.departement_code)
-            if e164 is None:
-                raise ValidationError(
-                    {"phone": _("This phone number is not valid. Example: 06 12 34 56 78.")}
-                )
+            contact = contact_clean(
+                name=name, phone=phone, email=email, departement_code=read.departement_code
+            )
             appointment = Appointment(
                 pk=read.appointment_id,
                 reference=new_reference(),
                 slot=slot,
                 service_point_id=slot.service_point_id,
                 reason=reason,
-                person=Person(phone=e164, name=name, email=email),
+                person=Person(phone=contact["contact_phone"]),
+                **contact,
                 mode=mode,
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 submission_key=submission_key,
                 booked_by=actor if by_agent else None,
             )
-            if one_statement:
-                _seat_write(appointment, actor if by_agent else None, replacing, notify)
+            write = _seat_write if one_statement else _seat_write_in_steps
+            try:
+                write(appointment, actor if by_agent else None, replacing, notify)
+            except CapReached as refusal:
+                # A stranger may type anyone's number: the public page answers as for a
+                # booking, and the number's owner is told why by SMS (kept in this transaction).
+                if not public or _earlier(submission_key) is not None:
+                    raise
+                _cap_refusal_tell(appointment, now)
+                cap_refusal = refusal
             else:
-                _seat_write_in_steps(appointment, actor if by_agent else None, replacing, notify)
-            return appointment
+                return appointment
     except (ValidationError, IntegrityError):
         earlier = _earlier(submission_key)
         if earlier is None:
             raise
         return earlier
+    raise cap_refusal
+
+
+class CapReached(ValidationError):
+    """The person holds as many active appointments of the reason as it allows. A public form
+    shows it as a booking (`views_public.book`); the phone's owner gets the explanation."""
+
+
+def _cap_refusal_tell(appointment: Appointment, now: datetime) -> None:
+    """The SMS telling a phone's owner why a booking with their number was refused; one a day
+    per number and reason, so that a form sent again and again does not flood them."""
+    point = ServicePoint.objects.only("name", "departement_id").get(pk=appointment.service_point_id)
+    with translation.override("fr"):  # people read French, whatever the page's language
+        body = _("%(point)s, “%(reason)s”: a booking with your number was refused. %(why)s") % {
+            "point": point.name,
+            "reason": appointment.reason.label,
+            "why": _CAP_REACHED,
+        }
+    day = point.local_now(now).date().isoformat()
+    message_enqueue(
+        channel=Message.Channel.SMS,
+        to=appointment.contact_phone,
+        body=body,
+        dedup_key=f"cap:{appointment.reason_id}:{appointment.contact_phone}:{day}",
+    )
 
 
 def writes_in_one_statement() -> bool:
@@ -258,7 +306,7 @@ def _seat_write(appointment: Appointment, actor, replacing: Appointment | None, 
             break
         except booking.SeatRefused as refusal:
             if refusal.why == booking.CAP_REACHED:
-                raise ValidationError(str(_CAP_REACHED)) from refusal
+                raise CapReached(str(_CAP_REACHED)) from refusal
             if refusal.why == booking.SLOT_TAKEN:
                 raise ValidationError(str(_SLOT_TAKEN)) from refusal
     else:
@@ -273,15 +321,14 @@ def _seat_write_in_steps(
     appointment: Appointment, actor, replacing: Appointment | None, notify: bool
 ):
     """The same as `_seat_write`, a statement at a time, through the ORM (the SQLite demo)."""
-    wanted = appointment.person
-    person = person_for(
-        name=wanted.name, phone=wanted.phone, email=wanted.email, departement_code=""
+    person = person_for(phone=appointment.contact_phone)
+    active = active_for_reason(
+        reason=appointment.reason, phone=appointment.contact_phone, email=appointment.contact_email
     )
-    active = _active_for_reason(person, appointment.reason, email=wanted.email)
     if replacing is not None:
         active = active.exclude(pk=replacing.pk)
     if active.count() >= appointment.reason.max_active_per_person:
-        raise ValidationError(str(_CAP_REACHED))
+        raise CapReached(str(_CAP_REACHED))
     if not take_seat(appointment.slot_id):
         raise ValidationError(str(_SLOT_TAKEN))
     appointment.person = person
@@ -294,7 +341,7 @@ def _seat_write_in_steps(
 def _locked(appointment: Appointment) -> Appointment:
     return (
         Appointment.objects.select_for_update()
-        .select_related("slot", "service_point", "reason", "person")
+        .select_related("slot", "service_point", "reason")
         .get(pk=appointment.pk)
     )
 
@@ -336,9 +383,9 @@ def appointment_move(
         slot_id=slot_id,
         reason=appointment.reason,
         mode=appointment.mode,
-        name=appointment.person.name,
-        phone=appointment.person.phone,
-        email=appointment.person.email,
+        name=appointment.contact_name,
+        phone=appointment.contact_phone,
+        email=appointment.contact_email,
         actor=actor,
         now=now,
         notify=False,
@@ -381,3 +428,64 @@ def appointment_set_status(
 
 def _agent(actor):
     return actor if actor is not None and actor.is_authenticated else None
+
+
+_CONTACT_REFUSED = gettext_lazy(
+    "These contact details cannot be recorded for this appointment. Call the counter."
+)
+
+
+@transaction.atomic
+def appointment_contact_change(
+    *, appointment: Appointment, name: str, phone: str, email: str = ""
+) -> Appointment:
+    """Change who an active appointment is for and how to reach them (only its manage link
+    calls this); checked as a booking is, told to the new contact and to the number it left.
+
+    The new phone's person row is locked and rewritten, as a booking does, so the per-person
+    cap (by phone or email) still holds; a refusal does not say whose appointment counted.
+    """
+    appointment = _locked(appointment)
+    if not appointment.is_active:
+        raise ValidationError(_("This appointment is no longer active."))
+    contact = contact_clean(
+        name=name,
+        phone=phone,
+        email=email,
+        departement_code=appointment.service_point.departement_id,
+    )
+    before = (appointment.contact_name, appointment.contact_phone, appointment.contact_email)
+    if tuple(contact.values()) == before:
+        return appointment
+    person = person_for(phone=contact["contact_phone"])
+    others = active_for_reason(
+        reason=appointment.reason_id,
+        phone=contact["contact_phone"],
+        email=contact["contact_email"],
+    ).exclude(pk=appointment.pk)
+    reaches = contact["contact_phone"] != before[1] or contact["contact_email"] != before[2]
+    if reaches and others.count() >= appointment.reason.max_active_per_person:
+        raise ValidationError(str(_CONTACT_REFUSED))
+    for field, value in contact.items():
+        setattr(appointment, field, value)
+    appointment.person = person
+    appointment.save(update_fields=[*contact, "person"])
+    event = AppointmentEvent.objects.create(appointment=appointment, kind="contact_changed")
+    for message in appointment_messages(
+        appointment=appointment, kind="contact_changed", occurrence=str(event.pk)
+    ):
+        outbox_add(message)
+    if before[1] != appointment.contact_phone:
+        # The number it left is told, so that a change nobody asked for is noticed.
+        with translation.override("fr"):
+            body = _(
+                "The contact details of appointment %(ref)s have been changed: its messages no "
+                "longer come to this number. If you did not ask for it, call the counter."
+            ) % {"ref": appointment.reference}
+        message_enqueue(
+            channel=Message.Channel.SMS,
+            to=before[1],
+            body=body,
+            dedup_key=f"appointment:{appointment.pk}:contact_changed:{event.pk}:previous",
+        )
+    return appointment

@@ -58,7 +58,7 @@ def send_reminders() -> int:
         status__in=Appointment.ACTIVE,
         starts_at__gt=now + timedelta(hours=47),
         starts_at__lte=now + timedelta(hours=48),
-    ).select_related("service_point", "reason", "person")
+    ).select_related("service_point", "reason")
     count = 0
     for appointment in due:
         appointment_notify(appointment=appointment, kind="reminder")

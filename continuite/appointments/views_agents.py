@@ -40,7 +40,7 @@ from .forms_agents import (
     QueueTicketForm,
     network_reasons,
 )
-from .models import Appointment, CallbackRequest, QueueTicket, Slot
+from .models import Appointment, CallbackRequest, QueueTicket, Reason, Slot
 from .phones import display_phone, normalize_phone
 from .services import appointment_cancel, appointment_set_status
 
@@ -78,7 +78,7 @@ def _local_bounds(point: ServicePoint, first: date, days: int) -> tuple[datetime
 
 
 def _with_phone(appointment: Appointment) -> Appointment:
-    appointment.phone_display = display_phone(appointment.person.phone)
+    appointment.phone_display = display_phone(appointment.contact_phone)
     return appointment
 
 
@@ -106,7 +106,7 @@ def _agenda_context(point: ServicePoint, day: date, week: bool) -> dict:
     start, end = _local_bounds(point, first, span)
     shown = (
         Appointment.objects.filter(status__in=AGENDA_STATUSES)
-        .select_related("person", "reason")
+        .select_related("reason")
         .order_by("starts_at", "id")
     )
     slots = list(
@@ -155,9 +155,7 @@ def agenda(request, point_id: int):
 
 
 def _appointment_of(point: ServicePoint, appointment_id: int) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.select_related("person"), pk=appointment_id, service_point=point
-    )
+    return get_object_or_404(Appointment.objects.all(), pk=appointment_id, service_point=point)
 
 
 def _back(request, point, appointment: Appointment, back: str, *, status: int = 200):
@@ -255,7 +253,7 @@ def _queue_page(request, point, form=None, *, status: int = 200):
             starts_at__gte=max(start_of_day, now - LATE_ARRIVALS),
             starts_at__lt=end_of_day,
         )
-        .select_related("person", "reason")
+        .select_related("reason")
         .order_by("starts_at", "id")[:NEXT_APPOINTMENTS_SHOWN]
     ]
     average = today.average_wait
@@ -329,14 +327,14 @@ def _callback_page(
     now = timezone.now()
     open_requests = (
         CallbackRequest.objects.filter(service_point=point, status=CallbackRequest.Status.OPEN)
-        .select_related("person", "reason")
+        .select_related("reason")
         .prefetch_related("attempts__agent")
         .order_by("due_at", "id")
     )
     page = Paginator(open_requests, CALLBACKS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for callback in page:
-        callback.phone_display = display_phone(callback.person.phone)
+        callback.phone_display = display_phone(callback.contact_phone)
         callback.overdue = callback.due_at < now
         if failed and failed[0] == callback.pk:
             form = failed[1]
@@ -393,7 +391,6 @@ def callback_attempt(request, point_id: int, request_id: int):
 # Public (no account); here because the call-back pages belong together.
 
 _CONFIRMATION_SALT = "continuite.appointments.callback"
-CONFIRMATION_MAX_AGE = timedelta(days=30)
 
 
 def _tel(point: ServicePoint) -> str:
@@ -413,9 +410,9 @@ def callback_request(request, point_id: int):
     )
     form = CallbackRequestForm(request.POST or None, service_point=point)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data, now = form.cleaned_data, timezone.now()
         try:
-            callback = callbacks.callback_request_create(
+            callbacks.callback_request_create(
                 service_point=point,
                 reason=data["reason"],
                 name=data["name"],
@@ -425,11 +422,23 @@ def callback_request(request, point_id: int):
                 note=data["note"],
                 origin="public",
                 submission_key=data["submission_key"],
+                now=now,
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            token = signing.dumps({"ref": callback.reference}, salt=_CONFIRMATION_SALT)
+            # What the form chose, not the request recorded: a number already waiting for a
+            # call gets the same page as a new one (the reference comes by SMS).
+            token = signing.Signer(salt=_CONFIRMATION_SALT).sign_object(
+                {
+                    "point": point.pk,
+                    "reason": data["reason"].pk,
+                    "window": data["preferred_window"],
+                    "due_on": callbacks.callback_due_day_for(
+                        service_point=point, now=now
+                    ).isoformat(),
+                }
+            )
             return redirect("appointments:callback_confirmation", token=token)
     return render(
         request,
@@ -446,23 +455,24 @@ def callback_request(request, point_id: int):
 
 @require_GET
 def callback_confirmation(request, token: str):
-    """The request's reference and the day by which the person will be called."""
+    """The day by which the person will be called, about what and when they prefer: only what
+    the form chose, the same whatever the number already held (the reference comes by SMS)."""
     try:
-        data = signing.loads(
-            token, salt=_CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE.total_seconds()
-        )
-    except signing.BadSignature:
+        data = signing.Signer(salt=_CONFIRMATION_SALT).unsign_object(token)
+        due_on = date.fromisoformat(data["due_on"])
+        window = CallbackRequest.Window(data["window"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404 from None
-    callback = get_object_or_404(
-        CallbackRequest.objects.select_related("service_point", "reason"), reference=data.get("ref")
-    )
+    point = get_object_or_404(ServicePoint, pk=data.get("point"))
+    reason = get_object_or_404(Reason, pk=data.get("reason"))
     return render(
         request,
         "appointments/callback/confirmation.html",
         {
-            "callback": callback,
-            "point": callback.service_point,
-            "point_tel": _tel(callback.service_point),
-            "due_day": callbacks.callback_due_day(callback),
+            "point": point,
+            "point_tel": _tel(point),
+            "reason": reason,
+            "window": window,
+            "due_day": due_on,
         },
     )

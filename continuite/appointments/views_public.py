@@ -6,7 +6,7 @@ person's language; the pages keep what was typed and say what to do next.
 """
 
 import uuid
-from datetime import timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -29,11 +29,19 @@ from continuite.notifications.budget import sms_budget
 from continuite.service_points.models import CrisisStatus, ServicePoint, status_in_force
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
 
-from .forms_public import BookingForm, LotteryEntryForm, MoveForm, StartForm, online_reasons
+from .forms_public import (
+    BookingForm,
+    ContactForm,
+    LotteryEntryForm,
+    MoveForm,
+    StartForm,
+    online_reasons,
+)
 from .links import appointment_from_token, manage_token
 from .lottery import lottery_enter, next_draw_day
 from .messages import ics_for
-from .models import Appointment, LotteryRequest, Reason, Slot
+from .models import Appointment, Reason, Slot
+from .phones import display_phone
 from .queries import (
     booking_window,
     earliest_slots,
@@ -42,7 +50,13 @@ from .queries import (
     move_choices,
     widening,
 )
-from .services import appointment_book, appointment_cancel, appointment_move
+from .services import (
+    CapReached,
+    appointment_book,
+    appointment_cancel,
+    appointment_contact_change,
+    appointment_move,
+)
 
 SLOTS_PER_PAGE = 20
 
@@ -60,7 +74,9 @@ LOTTERY_STEPS = (
     gettext_lazy("Registration for the draw"),
 )
 LOTTERY_ENTRY_SALT = "continuite.appointments.lottery-entry"
-LOTTERY_ENTRY_MAX_AGE = timedelta(days=7)
+# The page after a booking form names only what the form chose (slot, reason, mode): the same
+# for a booking and for a refusal by the per-person cap, which anyone typing a number could see.
+REQUESTED_SALT = "continuite.appointments.requested"
 
 # What the history of an appointment says of each of its events.
 EVENT_LABELS = {
@@ -71,6 +87,7 @@ EVENT_LABELS = {
     "checked_in": gettext_lazy("Arrived at the counter"),
     "done": gettext_lazy("Appointment held"),
     "no_show": gettext_lazy("Did not come"),
+    "contact_changed": gettext_lazy("Contact details changed"),
 }
 
 
@@ -319,8 +336,9 @@ def book(request, slot_id: int):
         return _book_page(request, slot, reason, {"form": form}, status=200)
     form = BookingForm(request.POST)
     if form.is_valid():
+        requested_url = _requested_url(slot_id, form.cleaned_data)
         try:
-            appointment = appointment_book(
+            appointment_book(
                 slot_id=slot_id,
                 reason=form.cleaned_data["reason"],
                 mode=form.cleaned_data["mode"],
@@ -330,18 +348,23 @@ def book(request, slot_id: int):
                 submission_key=form.cleaned_data["submission_key"],
                 now=now,
             )
+        except CapReached:
+            # The phone's owner is told by SMS; the page says no more than for a booking.
+            return redirect(requested_url)
         except ValidationError as error:
             refusal = error
         else:
             # Also the answer to the same form sent again: the service returns the first booking.
-            return redirect("appointments:confirmation", token=manage_token(appointment))
+            return redirect(requested_url)
     else:
         # Not sent to the service: unless this form booked already (sent twice, the slot now
         # full), say why.
         refusal = None
         earlier = _earlier_booking(request.POST)
         if earlier is not None:
-            return redirect("appointments:confirmation", token=manage_token(earlier))
+            return redirect(
+                _requested_url(earlier.slot_id, {"reason": earlier.reason_id, "mode": earlier.mode})
+            )
     # The page of a refusal: what is wrong with the slot itself, or else with the form.
     slot = _slot_with_status(slot_id, now, with_point=True)
     reason = _reason_sent(request.POST.get("reason"))
@@ -353,7 +376,36 @@ def book(request, slot_id: int):
     return _book_page(request, slot, reason, {"form": form}, status=400)
 
 
-# Step 4 and after: the confirmation and the manage link.
+# Step 4 and after: the request recorded, the confirmation and the manage link.
+
+
+def _requested_url(slot_id: int, data: dict) -> str:
+    # Signed without a date: the same choice gives the same address at any time.
+    token = signing.Signer(salt=REQUESTED_SALT).sign_object(
+        {"slot": slot_id, "reason": int(data["reason"]), "mode": data["mode"]}
+    )
+    return reverse("appointments:requested", args=[token])
+
+
+@require_GET
+def requested(request, token: str):
+    """Step 4 after the form: the request is recorded and its confirmation sent to the phone
+    (and email) given, with the personal link. It shows only what the form chose, so it is
+    the same whether the booking was made or refused for the person's cap (told by SMS)."""
+    try:
+        data = signing.Signer(salt=REQUESTED_SALT).unsign_object(token)
+    except signing.BadSignature:
+        return _invalid_link(request)
+    slot = (
+        Slot.objects.select_related("service_point", "service_point__network")
+        .filter(pk=data.get("slot"))
+        .first()
+    )
+    reason = Reason.objects.filter(pk=data.get("reason")).first()
+    if slot is None or reason is None:
+        return _invalid_link(request)
+    context = {"slot": slot, "point": slot.service_point, "reason": reason, **_stepper(4)}
+    return _private(render(request, "appointments/public/requested.html", context))
 
 
 def _appointment_context(appointment: Appointment, token: str) -> dict:
@@ -403,7 +455,7 @@ def _move_form(appointment: Appointment, data=None) -> tuple[MoveForm, list[Slot
     return MoveForm(data, choices=labels), choices
 
 
-def _manage_page(request, appointment, token, *, move_form=None, status=200):
+def _manage_page(request, appointment, token, *, move_form=None, contact_form=None, status=200):
     events = [
         (event, EVENT_LABELS.get(event.kind, event.kind))
         for event in appointment.events.order_by("at", "id")
@@ -411,10 +463,19 @@ def _manage_page(request, appointment, token, *, move_form=None, status=200):
     # A reason given out by lottery is not moved online: its times are drawn, not chosen.
     if move_form is None and appointment.is_active and not appointment.reason.lottery:
         move_form, _choices = _move_form(appointment)
+    if contact_form is None and appointment.is_active:
+        contact_form = ContactForm(
+            initial={
+                "name": appointment.contact_name,
+                "phone": display_phone(appointment.contact_phone),
+                "email": appointment.contact_email,
+            }
+        )
     context = {
         **_appointment_context(appointment, token),
         "events": events,
         "move_form": move_form,
+        "contact_form": contact_form,
         "moved_to_path": (
             reverse("appointments:manage", args=[manage_token(appointment.moved_to)])
             if appointment.moved_to_id
@@ -499,6 +560,34 @@ def move(request, token: str):
     return _manage_page(request, appointment, token, move_form=form, status=400)
 
 
+@rate_limit("booking", BOOKINGS)
+@sms_budget
+@require_http_methods(["POST"])
+def contact(request, token: str):
+    """Change the name, phone and email of the appointment: only its manage link can."""
+    appointment = appointment_from_token(token)
+    if appointment is None:
+        return _invalid_link(request)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            appointment_contact_change(
+                appointment=appointment,
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The contact details are changed: messages about this appointment go to them."),
+            )
+            return redirect("appointments:manage", token=token)
+    return _manage_page(request, appointment, token, contact_form=form, status=400)
+
+
 # Lottery reasons: enter the draw of a counter instead of choosing a time.
 
 
@@ -543,7 +632,11 @@ def lottery(request, reason_id: int, point_id: int):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            token = signing.dumps({"entry": entry.pk}, salt=LOTTERY_ENTRY_SALT)
+            # What the form chose, not the entry: the same page whether the number was
+            # already in the draw or not.
+            token = signing.Signer(salt=LOTTERY_ENTRY_SALT).sign_object(
+                {"reason": reason.pk, "point": point.pk, "draw_on": entry.draw_on.isoformat()}
+            )
             return redirect("appointments:lottery_entered", token=token)
     context["form"] = form
     return _private(render(request, "appointments/public/lottery.html", context, status=400))
@@ -553,17 +646,21 @@ def lottery(request, reason_id: int, point_id: int):
 def lottery_entered(request, token: str):
     """Step 4 of a lottery reason: registered for the draw of that day, and what comes next."""
     try:
-        data = signing.loads(
-            token, salt=LOTTERY_ENTRY_SALT, max_age=LOTTERY_ENTRY_MAX_AGE.total_seconds()
-        )
+        data = signing.Signer(salt=LOTTERY_ENTRY_SALT).unsign_object(token)
     except signing.BadSignature:
         return _invalid_link(request)
-    entry = (
-        LotteryRequest.objects.select_related("reason", "service_point")
-        .filter(pk=data.get("entry"))
-        .first()
-    )
-    if entry is None:
+    reason = Reason.objects.filter(pk=data.get("reason")).first()
+    point = ServicePoint.objects.filter(pk=data.get("point")).first()
+    try:
+        draw_on = date.fromisoformat(data.get("draw_on", ""))
+    except (TypeError, ValueError):
+        draw_on = None
+    if reason is None or point is None or draw_on is None:
         return _invalid_link(request)
-    context = {"entry": entry, "point": entry.service_point, **_stepper(4, LOTTERY_STEPS)}
+    context = {
+        "reason": reason,
+        "point": point,
+        "draw_on": draw_on,
+        **_stepper(4, LOTTERY_STEPS),
+    }
     return _private(render(request, "appointments/public/lottery_entered.html", context))

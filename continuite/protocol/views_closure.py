@@ -226,8 +226,8 @@ def run_csv(request, point_id: int, run_id: int):
         writer.writerow(
             [
                 appointment.reference,
-                appointment.person.name,
-                appointment.person.phone,
+                appointment.contact_name,
+                appointment.contact_phone,
                 appointment.reason.label,
                 appointment.starts_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
                 outcome.get_outcome_display(),

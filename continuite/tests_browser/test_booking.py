@@ -9,9 +9,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment, LotteryRequest, Mode, Slot
 from continuite.appointments.tests.factories import OpeningRangeFactory, ReasonFactory
 from continuite.service_points.tests.factories import ServicePointFactory
@@ -94,15 +96,19 @@ def test_the_public_books_moves_and_cancels_an_appointment(new_page, javascript)
     page.locator("input[name=phone]").fill("06 12 34 56 78")
     page.locator("main form[method=post] button[type=submit]").click()
 
-    # Step 4: the confirmation, with the reference and the personal link.
-    page.wait_for_url("**/rendez-vous/confirmation/**")
+    # Step 4: the request recorded (the same page a refusal for the person's cap shows); the
+    # reference and the personal link come by SMS.
+    page.wait_for_url("**/rendez-vous/demande/**")
     appointment = Appointment.objects.get()
-    assert appointment.slot_id == slots[0].pk and appointment.person.phone == "+33612345678"
+    assert appointment.slot_id == slots[0].pk and appointment.contact_phone == "+33612345678"
     expect(page.locator(".fr-stepper__steps")).to_have_attribute("data-fr-current-step", "4")
-    expect(page.locator("[data-reference]").first).to_have_text(appointment.reference)
     local = timezone.localtime(appointment.starts_at, appointment.service_point.time_zone)
     expect(page.locator("[data-starts-at]")).to_contain_text(local.strftime("%H:%M"))
-    page.screenshot(path=SCREENSHOT.format(label, "confirmation"), full_page=True)
+    page.screenshot(path=SCREENSHOT.format(label, "requested"), full_page=True)
+
+    # The confirmation the SMS links to, with the reference and the personal link.
+    page.goto(reverse("appointments:confirmation", args=[manage_token(appointment)]))
+    expect(page.locator("[data-reference]").first).to_have_text(appointment.reference)
     with page.expect_download() as download:
         page.locator('main a[href$="/agenda.ics"]').first.click()
     assert download.value.suggested_filename == f"rendez-vous-{appointment.reference}.ics"
@@ -194,5 +200,5 @@ def test_without_javascript_a_lottery_reason_enters_the_draw_of_a_counter(page_n
     page.wait_for_url("**/rendez-vous/tirage/inscription/**")
     expect(page.locator(".fr-alert--success")).to_contain_text(point.name)
     entry = LotteryRequest.objects.get()
-    assert entry.service_point == point and entry.person.phone == "+33612345678"
+    assert entry.service_point == point and entry.contact_phone == "+33612345678"
     assert not Appointment.objects.exists()

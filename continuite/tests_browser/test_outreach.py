@@ -103,7 +103,7 @@ def test_a_caller_works_the_call_list_and_a_need_becomes_a_call_back(request, pa
     page.wait_for_url(f"**{CALLS_URL}{second.pk}/suivi/?tentative=*")
     expect(page.locator(".fr-alert--success")).to_be_visible()
     appointment = FollowUp.objects.get(kind=FollowUp.Kind.APPOINTMENT).appointment
-    assert appointment.slot_id == int(slot) and appointment.person.phone == second.person.phone
+    assert appointment.slot_id == int(slot) and appointment.contact_phone == second.person.phone
     expect(page.locator('[data-testid="followup-appointment"]')).to_contain_text(
         appointment.reference
     )

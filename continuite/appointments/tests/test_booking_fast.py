@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from continuite.appointments import services
-from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
 from continuite.appointments.services import appointment_book
 from continuite.core import ratelimit
@@ -111,11 +110,9 @@ def test_the_booking_form_takes_a_fixed_number_of_statements(
     slot = slot_for(reason)
     with django_assert_num_queries(POST_STATEMENTS):
         response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, reason))
-    appointment = Appointment.objects.get()
+    assert Appointment.objects.count() == 1
     assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "appointments:confirmation", args=[manage_token(appointment)]
-    )
+    assert response["Location"].startswith("/rendez-vous/demande/")
 
 
 @pytest.mark.django_db

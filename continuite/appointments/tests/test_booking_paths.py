@@ -49,7 +49,8 @@ def test_a_booking_writes_the_person_the_seat_the_history_and_the_messages(path)
     appointment = book(slot, reason, email=" Jeanne@Example.fr ", submission_key=uuid.uuid4())
     stored = Appointment.objects.select_related("person").get()
     assert stored.pk == appointment.pk and stored.reference == appointment.reference
-    assert (stored.person.phone, stored.person.email) == ("+33612345678", "jeanne@example.fr")
+    assert (stored.contact_phone, stored.contact_email) == ("+33612345678", "jeanne@example.fr")
+    assert (stored.contact_name, stored.person.phone) == ("Jeanne Martin", "+33612345678")
     assert appointment.person.pk == stored.person.pk
     assert (stored.starts_at, stored.ends_at) == (slot.starts_at, slot.ends_at)
     assert stored.service_point_id == slot.service_point_id and stored.takes_seat
@@ -62,12 +63,15 @@ def test_a_booking_writes_the_person_the_seat_the_history_and_the_messages(path)
     assert slot.booked == 1
 
 
-def test_a_second_booking_updates_the_person_and_keeps_their_email(path):
+def test_bookings_with_one_phone_share_its_person_and_keep_their_own_contacts(path):
     reason = ReasonFactory(max_active_per_person=2)
-    book(slot_for(reason), reason, email="jeanne@example.fr")
-    book(slot_for(reason), reason, name="Jeanne  Martin-Durand")
+    first = book(slot_for(reason), reason, email="jeanne@example.fr")
+    second = book(slot_for(reason), reason, name="Jeanne  Martin-Durand")
     person = Person.objects.get()
-    assert (person.name, person.email) == ("Jeanne Martin-Durand", "jeanne@example.fr")
+    assert first.person.pk == second.person.pk == person.pk
+    assert list(
+        Appointment.objects.order_by("pk").values_list("contact_name", "contact_email")
+    ) == [("Jeanne Martin", "jeanne@example.fr"), ("Jeanne Martin-Durand", "")]
 
 
 def test_the_cap_and_a_full_slot_refuse_and_write_nothing(path):
@@ -79,9 +83,11 @@ def test_the_cap_and_a_full_slot_refuse_and_write_nothing(path):
     with pytest.raises(ValidationError, match="taken|pris"):
         book(slot, reason, phone="06 98 76 54 32")
     assert Appointment.objects.count() == AppointmentEvent.objects.count() == 1
-    assert Message.objects.count() == 1
-    # The refused person's row is as the first booking left it; nobody new was recorded.
-    assert list(Person.objects.values_list("name", "email")) == [("Jeanne Martin", "")]
+    # The confirmation of the first, and the SMS telling the phone's owner of the refusal.
+    assert sorted(Message.objects.values_list("dedup_key", flat=True))[0].startswith("appointment:")
+    assert Message.objects.filter(dedup_key__startswith="cap:").count() == 1
+    # Nobody new was recorded.
+    assert list(Person.objects.values_list("phone", flat=True)) == ["+33612345678"]
     assert list(Slot.objects.values_list("booked", flat=True).order_by("pk")) == [1, 0]
 
 
@@ -157,3 +163,27 @@ def test_a_public_booking_at_a_counter_closed_now_is_refused(path):
             slot_id=slot.pk, reason=reason.pk, mode=slot.mode, name="Jeanne", phone="0612345678"
         )
     assert not Appointment.objects.exists()
+
+
+def test_a_later_booking_never_changes_an_earlier_ones_contact(path):
+    reason, other = ReasonFactory(), ReasonFactory()
+    first = book(slot_for(reason), reason, email="jeanne@example.fr")
+    book(slot_for(other), other, name="Mallory Intrus", email="mallory@example.net")
+    stored = Appointment.objects.get(pk=first.pk)
+    assert (stored.contact_name, stored.contact_phone, stored.contact_email) == (
+        "Jeanne Martin",
+        "+33612345678",
+        "jeanne@example.fr",
+    )
+    messages = services.appointment_messages(appointment=stored, kind="reminder")
+    assert {m.to for m in messages} == {"+33612345678", "jeanne@example.fr"}
+
+
+def test_the_cap_counts_an_email_given_earlier_even_after_another_form_changed_it(path):
+    reason, other = ReasonFactory(), ReasonFactory()
+    book(slot_for(reason), reason, email="jeanne@example.fr")
+    # The same phone gives another email for another reason: the first booking keeps its own.
+    book(slot_for(other), other, email="jeanne.martin@example.org")
+    with pytest.raises(ValidationError, match="already|déjà"):
+        book(slot_for(reason), reason, phone="06 98 76 54 32", email="Jeanne@Example.fr")
+    assert Appointment.objects.count() == 2

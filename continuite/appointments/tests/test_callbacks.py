@@ -76,7 +76,7 @@ def test_a_request_is_due_two_business_days_later_and_acknowledged_by_sms(point,
     request = ask(point, reason, now=datetime(2026, 3, 12, 10, 0, tzinfo=PARIS))  # a Thursday
     assert request.due_at == datetime(2026, 3, 16, 10, 0, tzinfo=PARIS)  # the Monday
     assert request.status == "open" and request.person.phone == "+33612345678"
-    assert request.person.name == "Jeanne Martin" and request.origin == "public"
+    assert request.contact_name == "Jeanne Martin" and request.origin == "public"
     sms = Message.objects.get()
     assert sms.channel == "sms" and sms.to == "+33612345678"
     assert sms.dedup_key == f"callback:{request.pk}:ack" and request.reference in sms.body
@@ -111,10 +111,15 @@ def test_asking_again_while_a_request_is_open_finds_it(point, reason):
 
 
 def test_a_phone_number_cannot_pile_up_open_requests(point):
-    for _ in range(3):
+    first = ask(point, ReasonFactory())
+    for _ in range(2):
         ask(point, ReasonFactory())
+    # From the public form: the oldest request, and the number's owner told by SMS.
+    assert ask(point, ReasonFactory()) == first
+    sms = Message.objects.get(dedup_key__startswith="callback:too-many:")
+    assert sms.to == "+33612345678" and "3" in sms.body
     with pytest.raises(ValidationError):
-        ask(point, ReasonFactory())
+        ask(point, ReasonFactory(), origin="outreach")
     assert CallbackRequest.objects.count() == 3
 
 
@@ -199,7 +204,9 @@ def test_the_public_form_offers_the_active_reasons_of_the_network(client, point,
     assert "Carte grise" in html and "Ancien motif" not in html and 'name="submission_key"' in html
 
 
-def test_a_request_through_the_form_shows_its_reference_and_due_day(client, point, reason):
+def test_a_request_through_the_form_shows_its_due_day_and_texts_its_reference(
+    client, point, reason
+):
     response = client.post(
         reverse("appointments:callback_request", args=[point.pk]), form_data(reason)
     )
@@ -208,7 +215,8 @@ def test_a_request_through_the_form_shows_its_reference_and_due_day(client, poin
     assert request.preferred_window == "afternoon" and request.note == "Dossier de retraite"
     page = client.get(response["Location"])
     html = page.content.decode()
-    assert page.status_code == 200 and request.reference in html
+    # The reference comes by SMS: the page says only what the form chose.
+    assert page.status_code == 200 and request.reference not in html
     with override("fr"):
         assert (
             date_format(callback_due_day(request), "l j F Y") in html

@@ -131,7 +131,7 @@ def test_one_person_sending_twenty_bookings_at_once_gets_one(reference_data):
     created with.
     """
     reason = ReasonFactory(max_active_per_person=1)
-    Person.objects.create(phone="+33612345678", name="Jeanne Martin")
+    Person.objects.create(phone="+33612345678")
     point = ServicePointFactory()
     for weekday in range(5):
         OpeningRangeFactory(

@@ -100,11 +100,17 @@ def test_the_whole_flow_from_start_to_cancellation(client):
     appointment = Appointment.objects.get()
     token = manage_token(appointment)
     assert booked.status_code == 302
-    assert booked["Location"] == reverse("appointments:confirmation", args=[token])
-    assert appointment.person.phone == "+33612345678" and appointment.slot == first
+    assert booked["Location"].startswith("/rendez-vous/demande/")
+    assert appointment.contact_phone == "+33612345678" and appointment.slot == first
     assert appointment.submission_key == uuid.UUID(data["submission_key"])
+    # The page after the form names only what was chosen: the reference and the personal link
+    # go to the phone (and email) given.
+    requested = client.get(booked["Location"])
+    assert requested.status_code == 200 and "Guichet Sathonay" in requested.content.decode()
+    assert appointment.reference not in requested.content.decode()
+    assert "no-store" in requested["Cache-Control"]
 
-    confirmation = client.get(booked["Location"])
+    confirmation = client.get(reverse("appointments:confirmation", args=[token]))
     content = confirmation.content.decode()
     assert confirmation.status_code == 200
     assert appointment.reference in content and "Guichet Sathonay" in content
@@ -154,7 +160,7 @@ def test_the_confirmation_shows_the_counters_local_time_and_the_phone_call(clien
     assert fr(
         "This is a phone appointment: an agent will call you at that time on the number you gave."
     ) in content.replace("&#x27;", "'")
-    assert Appointment.objects.get().person.phone == "+590690123456"
+    assert Appointment.objects.get().contact_phone == "+590690123456"
 
 
 def test_a_bad_phone_number_is_refused_with_400_keeps_what_was_typed_and_books_nothing(client):

@@ -167,8 +167,8 @@ def test_booking_an_appointment_for_a_need(client, caller, attempt):
     appointment = Appointment.objects.get()
     assert appointment.slot == slot and appointment.reason == campaign.followup_reason
     assert appointment.service_point == campaign.followup_service_point
-    assert appointment.person.phone == person.phone and appointment.person.email == ""
-    assert appointment.person.name == f"{person.first_name} {person.last_name}"
+    assert appointment.contact_phone == person.phone and appointment.contact_email == ""
+    assert appointment.contact_name == f"{person.first_name} {person.last_name}"
     assert appointment.booked_by == caller
     slot.refresh_from_db()
     assert slot.booked == 1
