@@ -37,9 +37,14 @@ def lottery_enter(
     name: str,
     phone: str,
     email: str = "",
+    phone_verified_at: datetime | None = None,
     now: datetime | None = None,
 ) -> LotteryRequest:
-    """Enter a person in the next draw of a lottery reason at a service point (once per draw)."""
+    """Enter a person in the next draw of a lottery reason at a service point (once per draw).
+
+    The entry counts only with `phone_verified_at`, when the person proved they hold the phone
+    (verification.py); the draw leaves the others out.
+    """
     now = now or timezone.now()
     if not reason.lottery or not reason.is_active or not reason.public_booking:
         raise ValidationError(_("This reason is not allocated by draw."))
@@ -63,7 +68,11 @@ def lottery_enter(
     try:
         with transaction.atomic():
             request = LotteryRequest.objects.create(
-                reason=reason, service_point=service_point, person=person, draw_on=draw_on
+                reason=reason,
+                service_point=service_point,
+                person=person,
+                draw_on=draw_on,
+                phone_verified_at=phone_verified_at,
             )
     except IntegrityError as exc:
         raise ValidationError(_("You are already registered for this draw.")) from exc
@@ -113,6 +122,7 @@ def lottery_draw(
             service_point=service_point,
             draw_on=draw_on,
             status=LotteryRequest.Status.WAITING,
+            phone_verified_at__isnull=False,
         )
         .select_related("person")
         .order_by("id")
@@ -198,7 +208,9 @@ def lottery_draws_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     pending = (
         LotteryRequest.objects.filter(
-            status=LotteryRequest.Status.WAITING, draw_on__lte=now.date() + timedelta(days=1)
+            status=LotteryRequest.Status.WAITING,
+            draw_on__lte=now.date() + timedelta(days=1),
+            phone_verified_at__isnull=False,
         )
         .order_by()
         .values_list("reason_id", "service_point_id", "draw_on")

@@ -339,7 +339,11 @@ class Appointment(models.Model):
         ordering = ["starts_at", "id"]
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
-        indexes = [models.Index(fields=["service_point", "starts_at"], name="appointment_agenda")]
+        indexes = [
+            models.Index(fields=["service_point", "starts_at"], name="appointment_agenda"),
+            # The high demand check counts the bookings of the last minutes.
+            models.Index(fields=["created_at"], name="appointment_recent"),
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.starts_at:%Y-%m-%d %H:%M}"
@@ -526,6 +530,8 @@ class LotteryRequest(models.Model):
     callback_request = models.OneToOneField(
         CallbackRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Entries count only once the person proved they hold the phone (a code sent by SMS).
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
 
     class Meta:
@@ -567,3 +573,7 @@ class LotteryDraw(models.Model):
 
     def __str__(self):
         return f"{self.reason_id} {self.service_point_id} {self.draw_on}"
+
+
+# Codes proving a phone, and high demand periods (their own module, loaded with the app's models).
+from .models_verification import HighDemand, PhoneCode  # noqa: E402, F401

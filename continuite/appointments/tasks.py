@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from continuite.service_points.models import ServicePoint
 
+from .high_demand import high_demand_detect
 from .lottery import lottery_draws_due
 from .messages import appointment_notify
 from .models import Appointment, OpeningRange, Slot
@@ -70,3 +71,9 @@ def send_reminders() -> int:
 def run_lottery_draws() -> int:
     """Hourly: run the draws whose day has come, in each service point's time zone."""
     return lottery_draws_due()
+
+
+@shared_task
+def detect_high_demand() -> int:
+    """Every minute: reasons whose freshly released seats went within minutes ask for a code."""
+    return len(high_demand_detect())

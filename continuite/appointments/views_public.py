@@ -28,6 +28,7 @@ from continuite.service_points.models import CrisisStatus, ServicePoint, status_
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
 
 from .forms_public import BookingForm, LotteryEntryForm, MoveForm, StartForm, online_reasons
+from .high_demand import high_demand_in_force
 from .links import appointment_from_token, manage_token
 from .lottery import lottery_enter, next_draw_day
 from .messages import ics_for
@@ -42,6 +43,8 @@ from .queries import (
 )
 from .ratelimit import BOOKINGS, SEARCHES, rate_limit
 from .services import appointment_book, appointment_cancel, appointment_move
+from .verification import Proof
+from .views_verification import phone_proof_step
 
 SLOTS_PER_PAGE = 20
 
@@ -316,6 +319,14 @@ def book(request, slot_id: int):
         form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
         return _book_page(request, slot, reason, {"form": form}, status=200)
     form = BookingForm(request.POST)
+    if form.is_valid() and high_demand_in_force(form.cleaned_data["reason"], now):
+        # High demand: the code sent to the phone first (the step keeps the form sent).
+        point_id = Slot.objects.filter(pk=slot_id).values_list("service_point_id", flat=True)
+        proof = phone_proof_step(
+            request, phone=form.cleaned_data["phone"], point_id=point_id.first(), now=now
+        )
+        if isinstance(proof, HttpResponse):
+            return proof
     if form.is_valid():
         try:
             appointment = appointment_book(
@@ -526,6 +537,12 @@ def lottery(request, reason_id: int, point_id: int):
         )
     form = LotteryEntryForm(request.POST)
     if form.is_valid():
+        # An entry counts once the person proved they hold the phone (the step keeps the form).
+        proof = phone_proof_step(
+            request, phone=form.cleaned_data["phone"], point_id=point.pk, now=now
+        )
+        if isinstance(proof, HttpResponse):
+            return proof
         try:
             entry = lottery_enter(
                 reason=reason,
@@ -533,6 +550,7 @@ def lottery(request, reason_id: int, point_id: int):
                 name=form.cleaned_data["name"],
                 phone=form.cleaned_data["phone"],
                 email=form.cleaned_data["email"],
+                phone_verified_at=proof.verified_at if isinstance(proof, Proof) else None,
             )
         except ValidationError as error:
             _add_errors(form, error)

@@ -1,0 +1,154 @@
+"""One-time codes by SMS proving that a person holds a phone, and the proof kept in their session.
+
+A code is six digits drawn by `secrets`, kept only as an HMAC (keyed by SECRET_KEY and bound to
+the number), valid PHONE_CODE_MINUTES for PHONE_CODE_ATTEMPTS tries. A number receives at most
+PHONE_CODES_PER_PHONE codes per PHONE_CODE_WINDOW_MINUTES (counted in the database, so every web
+node sees the same count); the views also count codes per address with `ratelimit`. The SMS is
+written to the outbox in the caller's transaction, like every other message: its text is the
+only place the clear code exists, until the worker hands it to the SMS provider.
+"""
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from continuite.notifications.models import Message
+from continuite.notifications.services import message_enqueue
+
+from .models import PhoneCode
+
+HMAC_SALT = "continuite.appointments.phone-code"
+SESSION_KEY = "phone_proofs"
+
+
+class TooManyCodes(Exception):
+    """This number received its share of codes; `retry_after` seconds until the next one."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def code_hash(phone: str, code: str) -> str:
+    return salted_hmac(HMAC_SALT, f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def is_mobile(phone: str) -> bool:
+    """True for a number that can receive a text message (a mobile, or a number of either kind)."""
+    kind = phonenumbers.number_type(phonenumbers.parse(phone, None))
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+@transaction.atomic
+def phone_code_send(*, phone: str, now: datetime | None = None) -> PhoneCode:
+    """Send a new code to a mobile number (E.164) through the outbox; refuse past the number's share."""
+    now = now or timezone.now()
+    window = timedelta(minutes=settings.PHONE_CODE_WINDOW_MINUTES)
+    limit = settings.PHONE_CODES_PER_PHONE
+    recent = list(
+        PhoneCode.objects.filter(phone=phone, created_at__gt=now - window)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        raise TooManyCodes(max(1, math.ceil((recent[-1] + window - now).total_seconds())))
+    code = f"{secrets.randbelow(10**6):06d}"
+    minutes = settings.PHONE_CODE_MINUTES
+    row = PhoneCode.objects.create(
+        phone=phone,
+        code_hash=code_hash(phone, code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    with translation.override("fr"):
+        body = _(
+            "Continuité: your code is %(code)s. It is valid %(minutes)s minutes. Never give it to "
+            "anyone."
+        ) % {"code": code, "minutes": minutes}
+    message_enqueue(
+        channel=Message.Channel.SMS, to=phone, body=body, dedup_key=f"phone-code:{row.pk}"
+    )
+    return row
+
+
+def phone_code_check(*, phone: str, code: str, now: datetime | None = None) -> datetime:
+    """Check the code last sent to this number: its verification time, or a French refusal.
+
+    A wrong code uses one try even though the refusal is raised (the count is committed first).
+    """
+    now = now or timezone.now()
+    code = "".join(code.split())
+    with transaction.atomic():
+        row = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone=phone, verified_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None or row.expires_at <= now:
+            refusal = _("This code has expired. Ask for a new code.")
+        elif row.attempts >= settings.PHONE_CODE_ATTEMPTS:
+            refusal = _("Too many wrong codes. Ask for a new code.")
+        else:
+            row.attempts += 1
+            if constant_time_compare(row.code_hash, code_hash(phone, code)):
+                row.verified_at = now
+                row.save(update_fields=["attempts", "verified_at"])
+                return now
+            row.save(update_fields=["attempts"])
+            left = settings.PHONE_CODE_ATTEMPTS - row.attempts
+            refusal = (
+                ngettext(
+                    "This code is not the one we sent. %(left)s try left.",
+                    "This code is not the one we sent. %(left)s tries left.",
+                    left,
+                )
+                % {"left": left}
+                if left
+                else _("Too many wrong codes. Ask for a new code.")
+            )
+    raise ValidationError({"code": refusal})
+
+
+@dataclass
+class Proof:
+    """A phone proven in this session, and when."""
+
+    phone: str
+    verified_at: datetime
+
+
+def proof_in_session(session, phone: str, now: datetime) -> Proof | None:
+    """The proof of this number kept in the session, while it lasts (PHONE_VERIFIED_MINUTES)."""
+    stamp = session.get(SESSION_KEY, {}).get(phone)
+    if stamp is None:
+        return None
+    verified_at = datetime.fromisoformat(stamp)
+    if now - verified_at > timedelta(minutes=settings.PHONE_VERIFIED_MINUTES):
+        return None
+    return Proof(phone, verified_at)
+
+
+def proof_remember(session, phone: str, verified_at: datetime) -> None:
+    """Keep the proof of this number in the session (older proofs are dropped)."""
+    keep = timedelta(minutes=settings.PHONE_VERIFIED_MINUTES)
+    proofs = {
+        number: stamp
+        for number, stamp in session.get(SESSION_KEY, {}).items()
+        if verified_at - datetime.fromisoformat(stamp) <= keep
+    }
+    proofs[phone] = verified_at.isoformat()
+    session[SESSION_KEY] = proofs
