@@ -7,6 +7,7 @@ instead); the right code leads to a page that sends the same form again, everyth
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -112,6 +113,7 @@ def _pending_page(
         "pending_id": pending_id,
         "phone": display_phone(phone),
         "mobile": is_mobile(phone),
+        "minutes": settings.PHONE_CODE_MINUTES,
         "callback_url": reverse("appointments:callback_request", args=[pending["point"]]),
         "code_form": code_form or CodeForm(),
         "number_form": number_form or NumberForm(initial={"phone": display_phone(phone)}),
