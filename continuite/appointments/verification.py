@@ -92,13 +92,14 @@ def phone_code_check(*, phone: str, code: str, now: datetime | None = None) -> d
     now = now or timezone.now()
     code = "".join(code.split())
     with transaction.atomic():
+        # Only the last code sent counts: asking for a new one retires the earlier ones.
         row = (
             PhoneCode.objects.select_for_update()
-            .filter(phone=phone, verified_at__isnull=True)
+            .filter(phone=phone)
             .order_by("-created_at", "-id")
             .first()
         )
-        if row is None or row.expires_at <= now:
+        if row is None or row.verified_at is not None or row.expires_at <= now:
             refusal = _("This code has expired. Ask for a new code.")
         elif row.attempts >= settings.PHONE_CODE_ATTEMPTS:
             refusal = _("Too many wrong codes. Ask for a new code.")

@@ -350,3 +350,18 @@ def test_out_of_high_demand_a_booking_needs_no_code(client, busy):
     sent, _data = post_booking(client, slots[0], reason)
     assert sent.status_code == 302 and Appointment.objects.count() == 1
     assert not PhoneCode.objects.exists()
+
+
+def test_only_the_last_code_sent_counts():
+    phone_code_send(phone=PHONE, now=NOW)
+    first = _code_sent_to(PHONE)
+    phone_code_send(phone=PHONE, now=NOW + timedelta(minutes=1))
+    last = _code_sent_to(PHONE)
+    if first == last:  # one chance in a million: nothing to tell apart
+        return
+
+    with pytest.raises(ValidationError):
+        phone_code_check(phone=PHONE, code=first, now=NOW + timedelta(minutes=2))
+    assert phone_code_check(phone=PHONE, code=last, now=NOW + timedelta(minutes=2))
+    with pytest.raises(ValidationError):
+        phone_code_check(phone=PHONE, code=first, now=NOW + timedelta(minutes=3))
