@@ -1,13 +1,18 @@
 """URL patterns of the proof of the phone (public) and of high demand (network managers)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views_verification
 
 urlpatterns = [
-    path("rendez-vous/code/<str:pending_id>/", views_verification.phone_code, name="phone_code"),
-    path(
-        "rendez-vous/code/<str:pending_id>/envoi/",
+    # A pending form's key in the session: secrets.token_urlsafe(9), 12 characters.
+    re_path(
+        r"^rendez-vous/code/(?P<pending_id>[A-Za-z0-9_-]{12})/$",
+        views_verification.phone_code,
+        name="phone_code",
+    ),
+    re_path(
+        r"^rendez-vous/code/(?P<pending_id>[A-Za-z0-9_-]{12})/envoi/$",
         views_verification.phone_code_resend,
         name="phone_code_resend",
     ),

@@ -38,6 +38,8 @@ from .verification import (
 
 PENDING_KEY = "phone_code_pending"
 PENDING_KEPT = 5
+# Bounds of a form kept in the session (public forms have a dozen fields of at most 500 chars).
+KEPT_FIELDS, KEPT_VALUES, KEPT_VALUE_LENGTH = 30, 5, 1000
 # Codes sent per address and minute (the limit of ratelimit.py, its own counter).
 PHONE_CODES = ("RATE_LIMIT_PHONE_CODES_PER_MINUTE", 5)
 
@@ -77,6 +79,15 @@ def _send(request, pending_id: str, phone: str) -> HttpResponse:
     return redirect(_code_url(pending_id))
 
 
+def _kept(data) -> dict[str, list[str]]:
+    """The form sent, to send again after the code (bounded: it lives in the session)."""
+    return {
+        name: [value[:KEPT_VALUE_LENGTH] for value in data.getlist(name)[:KEPT_VALUES]]
+        for name in list(data)[:KEPT_FIELDS]
+        if name != "csrfmiddlewaretoken" and len(name) <= 50
+    }
+
+
 def phone_proof_step(request, *, phone: str, point_id: int, now) -> Proof | HttpResponse | None:
     """The proof of the number a sent form typed, or the page of the next step.
 
@@ -95,7 +106,7 @@ def phone_proof_step(request, *, phone: str, point_id: int, now) -> Proof | Http
     pendings = dict(list(request.session.get(PENDING_KEY, {}).items())[-(PENDING_KEPT - 1) :])
     pendings[pending_id] = {
         "action": request.get_full_path(),
-        "data": {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"},
+        "data": _kept(request.POST),
         "phone": e164,
         "point": point_id,
     }
