@@ -5,11 +5,18 @@ by itself when freshly released seats go within minutes: over the last HIGH_DEMA
 people booked online at least HIGH_DEMAND_MIN_SEATS seats of the reason, and at least
 HIGH_DEMAND_SHARE_PERCENT of the seats that were free when that window began (the seats taken
 in the window plus the seats still free). Either way it ends by itself at its end time.
+
+The database holds the periods; the booking form, which must stay at two statements, reads a
+copy in the cache (Redis in production, shared by the web nodes): written when a period starts
+or stops, expiring when it ends, and written again by the detection job every minute (so a
+flushed cache is whole again within a minute).
 """
 
+import math
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Sum
@@ -21,6 +28,34 @@ from continuite.accounts.audit import audit_record
 from .models import Appointment, HighDemand, Reason, Slot
 
 MAX_MANUAL_HOURS = 72
+
+
+def _cache_key(reason_id: int) -> str:
+    return f"high-demand:{reason_id}"
+
+
+def _publish(reason_id: int, ends_at: datetime | None, now: datetime) -> None:
+    """Copy a reason's state to the cache: in force until ends_at, or not at all."""
+    if ends_at is None or ends_at <= now:
+        cache.delete(_cache_key(reason_id))
+    else:
+        seconds = math.ceil((ends_at - now).total_seconds())
+        cache.set(_cache_key(reason_id), ends_at.timestamp(), timeout=seconds)
+
+
+def high_demand_on(reason_id: int, now: datetime) -> bool:
+    """Whether bookings of this reason need a code now, read from the cache (no SQL)."""
+    ends_at = cache.get(_cache_key(reason_id))
+    return ends_at is not None and now.timestamp() < ends_at
+
+
+def high_demand_publish(*, now: datetime | None = None) -> int:
+    """Copy every period in force to the cache; how many."""
+    now = now or timezone.now()
+    periods = list(HighDemand.objects.in_force(now).values_list("reason_id", "ends_at"))
+    for reason_id, ends_at in periods:
+        _publish(reason_id, ends_at, now)
+    return len(periods)
 
 
 def high_demand_in_force(reason_id: int, now: datetime) -> HighDemand | None:
@@ -49,6 +84,7 @@ def high_demand_start(
         started_by=actor,
     )
     audit_record(actor=actor, action="high_demand_on", target=reason, note=note, hours=hours)
+    _publish(reason.pk, period.ends_at, now)
     return period
 
 
@@ -59,6 +95,7 @@ def high_demand_stop(*, reason: Reason, actor, now: datetime | None = None) -> i
     ended = HighDemand.objects.in_force(now).filter(reason=reason).update(ends_at=now)
     if ended:
         audit_record(actor=actor, action="high_demand_off", target=reason)
+    _publish(reason.pk, None, now)
     return ended
 
 
@@ -107,4 +144,5 @@ def high_demand_detect(*, now: datetime | None = None) -> list[int]:
                 },
             )
             started.append(reason_id)
+    high_demand_publish(now=now)
     return started

@@ -28,7 +28,7 @@ from continuite.service_points.models import CrisisStatus, ServicePoint, status_
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
 
 from .forms_public import BookingForm, LotteryEntryForm, MoveForm, StartForm, online_reasons
-from .high_demand import high_demand_in_force
+from .high_demand import high_demand_on
 from .links import appointment_from_token, manage_token
 from .lottery import lottery_enter, next_draw_day
 from .messages import ics_for
@@ -319,7 +319,7 @@ def book(request, slot_id: int):
         form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
         return _book_page(request, slot, reason, {"form": form}, status=200)
     form = BookingForm(request.POST)
-    if form.is_valid() and high_demand_in_force(form.cleaned_data["reason"], now):
+    if form.is_valid() and high_demand_on(form.cleaned_data["reason"], now):
         # High demand: the code sent to the phone first (the step keeps the form sent).
         point_id = Slot.objects.filter(pk=slot_id).values_list("service_point_id", flat=True)
         proof = phone_proof_step(

@@ -6,6 +6,7 @@ from io import StringIO
 from itertools import count
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
@@ -17,10 +18,18 @@ from continuite.appointments import ratelimit
 from continuite.appointments.high_demand import (
     high_demand_detect,
     high_demand_in_force,
+    high_demand_on,
     high_demand_start,
+    high_demand_stop,
 )
 from continuite.appointments.lottery import lottery_draw, lottery_enter
-from continuite.appointments.models import Appointment, HighDemand, LotteryRequest, PhoneCode
+from continuite.appointments.models import (
+    Appointment,
+    HighDemand,
+    LotteryRequest,
+    PhoneCode,
+    Reason,
+)
 from continuite.appointments.services import appointment_book
 from continuite.appointments.verification import code_hash, phone_code_check, phone_code_send
 from continuite.notifications.models import Message
@@ -42,6 +51,13 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 def own_rate_limit_window(monkeypatch):
     window = next(_windows)
     monkeypatch.setattr(ratelimit, "_window", lambda: window)
+
+
+@pytest.fixture(autouse=True)
+def forget_high_demand():
+    """The cache outlives the test's rolled-back rows: forget the copies this test wrote."""
+    yield
+    cache.delete_many([f"high-demand:{pk}" for pk in Reason.objects.values_list("pk", flat=True)])
 
 
 @pytest.fixture
@@ -365,3 +381,17 @@ def test_only_the_last_code_sent_counts():
     assert phone_code_check(phone=PHONE, code=last, now=NOW + timedelta(minutes=2))
     with pytest.raises(ValidationError):
         phone_code_check(phone=PHONE, code=first, now=NOW + timedelta(minutes=3))
+
+
+def test_the_booking_form_reads_high_demand_from_the_cache_and_the_job_restores_a_lost_copy(busy):
+    reason, _slots = busy
+    period = high_demand_start(reason=reason, actor=None, note="Ouverture", hours=1, now=NOW)
+    assert high_demand_on(reason.pk, NOW) and not high_demand_on(reason.pk, period.ends_at)
+
+    cache.delete(f"high-demand:{reason.pk}")  # a flushed cache
+    assert not high_demand_on(reason.pk, NOW)
+    high_demand_detect(now=NOW + timedelta(minutes=1))
+    assert high_demand_on(reason.pk, NOW + timedelta(minutes=1))
+
+    high_demand_stop(reason=reason, actor=None, now=NOW + timedelta(minutes=2))
+    assert not high_demand_on(reason.pk, NOW + timedelta(minutes=2))
