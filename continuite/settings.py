@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "continuite.appointments.tasks.detect_high_demand",
         "schedule": env_int("HIGH_DEMAND_CHECK_SECONDS", 60),
     },
+    "purge-phone-codes": {
+        "task": "continuite.appointments.tasks.purge_phone_codes",
+        "schedule": 24 * 3600,
+    },
     "run-lottery-draws": {
         "task": "continuite.appointments.tasks.run_lottery_draws",
         "schedule": 3600,

@@ -14,6 +14,7 @@ from .lottery import lottery_draws_due
 from .messages import appointment_notify
 from .models import Appointment, OpeningRange, Slot
 from .slots import release_threshold, slots_sync
+from .verification import phone_codes_purge
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -77,3 +78,9 @@ def run_lottery_draws() -> int:
 def detect_high_demand() -> int:
     """Every minute: reasons whose freshly released seats went within minutes ask for a code."""
     return len(high_demand_detect())
+
+
+@shared_task
+def purge_phone_codes() -> int:
+    """Daily: codes sent to phones more than a day ago are deleted (they name a number)."""
+    return phone_codes_purge()

@@ -153,3 +153,15 @@ def proof_remember(session, phone: str, verified_at: datetime) -> None:
     }
     proofs[phone] = verified_at.isoformat()
     session[SESSION_KEY] = proofs
+
+
+# Codes are kept a day (the per-number count needs a quarter of an hour), then deleted: they
+# name a phone number.
+CODES_KEPT = timedelta(days=1)
+
+
+def phone_codes_purge(*, now: datetime | None = None) -> int:
+    """Delete the codes sent more than a day ago; how many."""
+    now = now or timezone.now()
+    deleted, _by_model = PhoneCode.objects.filter(created_at__lt=now - CODES_KEPT).delete()
+    return deleted

@@ -395,3 +395,12 @@ def test_the_booking_form_reads_high_demand_from_the_cache_and_the_job_restores_
 
     high_demand_stop(reason=reason, actor=None, now=NOW + timedelta(minutes=2))
     assert not high_demand_on(reason.pk, NOW + timedelta(minutes=2))
+
+
+def test_codes_are_deleted_a_day_after_they_were_sent():
+    phone_code_send(phone=PHONE, now=timezone.now() - timedelta(hours=25))
+    recent = phone_code_send(phone="+33698765432", now=timezone.now() - timedelta(hours=23))
+
+    call_command("run_job", "purge-phone-codes", stdout=StringIO())
+
+    assert list(PhoneCode.objects.all()) == [recent]
