@@ -296,6 +296,8 @@ def test_only_the_managers_of_the_reasons_network_switch_high_demand(client, bus
     reason, _slots = busy
     other = Network.objects.exclude(pk=reason.network_id).first()
     url = reverse("appointments:high_demand", args=[reason.pk])
+    anonymous = client.post(url, {"action": "start", "note": "x", "hours": "1"})
+    assert anonymous.status_code == 302 and "?next=" in anonymous["Location"]
     for role in (
         RoleFactory(network_manager=True, network=other),
         RoleFactory(),  # a site manager
