@@ -185,6 +185,12 @@ def slots(request):
 
 # Step 3: who comes.
 
+# Said before a form whose phone is proven by a code (a lottery entry, a booking in high demand).
+CODE_NOTICE = gettext_lazy(
+    "Many people ask for these places: a code will be sent by text message to your mobile, to "
+    "check the number before your request counts."
+)
+
 
 def _reason_for(slot: Slot, value) -> Reason | None:
     """The reason named by the form, if the slot serves it online; the slot's only one if unnamed."""
@@ -317,6 +323,8 @@ def book(request, slot_id: int):
             return _book_page(request, slot, reason, {"problem": problem}, status=409)
         q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
         form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
+        if high_demand_on(reason.pk, now):
+            messages.info(request, CODE_NOTICE)
         return _book_page(request, slot, reason, {"form": form}, status=200)
     form = BookingForm(request.POST)
     if form.is_valid() and high_demand_on(form.cleaned_data["reason"], now):
@@ -532,6 +540,7 @@ def lottery(request, reason_id: int, point_id: int):
         return render(request, "appointments/public/slot_unavailable.html", context, status=status)
     if request.method == "GET":
         form = LotteryEntryForm(initial={"q": q, "commune": commune})
+        messages.info(request, CODE_NOTICE)
         return _private(
             render(request, "appointments/public/lottery.html", {**context, "form": form})
         )

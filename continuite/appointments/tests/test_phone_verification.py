@@ -36,8 +36,8 @@ from continuite.notifications.models import Message
 from continuite.service_points.models import Network
 
 from .factories import ReasonFactory
+from .test_public_booking import book_url, post_booking, slot_at, soon
 from .test_public_booking import counter as booking_counter
-from .test_public_booking import post_booking, slot_at, soon
 from .test_public_lottery import counter, enter, fr
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,7 @@ pytestmark = pytest.mark.django_db
 _windows = count(6 * 10**9)
 PHONE = "+33612345678"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+NOTICE = "Ces places sont très demandées : un code vous sera envoyé par SMS"
 
 
 @pytest.fixture(autouse=True)
@@ -122,6 +123,10 @@ def test_without_javascript_the_code_step_keeps_what_was_typed_and_the_entry_the
     client, reason
 ):
     point = counter(reason, "Guichet Sathonay")
+    assert (
+        NOTICE
+        in client.get(reverse("appointments:lottery", args=[reason.pk, point.pk])).content.decode()
+    )
 
     sent = enter(client, reason, point, proven=False, email="jeanne@example.fr")
 
@@ -352,6 +357,7 @@ def test_bookings_made_long_ago_do_not_switch_high_demand_on(settings, busy):
 def test_in_high_demand_a_booking_waits_for_the_code_then_is_made_with_what_was_typed(client, busy):
     reason, slots = busy
     high_demand_start(reason=reason, actor=None, note="Ouverture des créneaux", hours=2)
+    assert NOTICE in client.get(book_url(slots[0], reason)).content.decode()
 
     sent, _data = post_booking(client, slots[0], reason, email="jeanne@example.fr")
 
@@ -365,6 +371,7 @@ def test_in_high_demand_a_booking_waits_for_the_code_then_is_made_with_what_was_
 
 def test_out_of_high_demand_a_booking_needs_no_code(client, busy):
     reason, slots = busy
+    assert NOTICE not in client.get(book_url(slots[0], reason)).content.decode()
     sent, _data = post_booking(client, slots[0], reason)
     assert sent.status_code == 302 and Appointment.objects.count() == 1
     assert not PhoneCode.objects.exists()
