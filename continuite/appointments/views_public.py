@@ -328,13 +328,16 @@ def book(request, slot_id: int):
         return _book_page(request, slot, reason, {"form": form}, status=200)
     form = BookingForm(request.POST)
     if form.is_valid() and high_demand_on(form.cleaned_data["reason"], now):
-        # High demand: the code sent to the phone first (the step keeps the form sent).
-        point_id = Slot.objects.filter(pk=slot_id).values_list("service_point_id", flat=True)
-        proof = phone_proof_step(
-            request, phone=form.cleaned_data["phone"], point_id=point_id.first(), now=now
-        )
-        if isinstance(proof, HttpResponse):
-            return proof
+        # High demand: the code sent to the phone first (the step keeps the form sent); a slot
+        # that does not exist is left to the service's refusal.
+        slot_point = Slot.objects.filter(pk=slot_id).values_list("service_point_id", flat=True)
+        point_id = slot_point.first()
+        if point_id is not None:
+            proof = phone_proof_step(
+                request, phone=form.cleaned_data["phone"], point_id=point_id, now=now
+            )
+            if isinstance(proof, HttpResponse):
+                return proof
     if form.is_valid():
         try:
             appointment = appointment_book(

@@ -36,7 +36,7 @@ from continuite.notifications.models import Message
 from continuite.service_points.models import Network
 
 from .factories import ReasonFactory
-from .test_public_booking import book_url, post_booking, slot_at, soon
+from .test_public_booking import book_url, form_values, post_booking, slot_at, soon
 from .test_public_booking import counter as booking_counter
 from .test_public_lottery import counter, enter, fr
 
@@ -413,3 +413,17 @@ def test_codes_are_deleted_a_day_after_they_were_sent():
     call_command("run_job", "purge-phone-codes", stdout=StringIO())
 
     assert list(PhoneCode.objects.all()) == [recent]
+
+
+def test_in_high_demand_a_booking_of_a_slot_that_does_not_exist_is_a_404_and_sends_no_code(
+    client, busy
+):
+    reason, slots = busy
+    high_demand_start(reason=reason, actor=None, note="Ouverture", hours=2)
+    shown = client.get(book_url(slots[0], reason))
+    data = {**form_values(shown), "name": "Jeanne Martin", "phone": "06 12 34 56 78"}
+
+    response = client.post(reverse("appointments:book", args=[slots[-1].pk + 1000]), data)
+
+    assert response.status_code == 404
+    assert not PhoneCode.objects.exists() and not Appointment.objects.exists()
