@@ -10,6 +10,9 @@ class PhoneCode(models.Model):
     """A one-time code sent by SMS to prove that a person holds a phone; only its HMAC is kept."""
 
     phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164"))
+    # The number of this code among those sent to the phone: two requests sending a code to
+    # one number at once cannot both take the same place, so its share of codes holds.
+    sequence = models.PositiveIntegerField()
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("sent at"))
     expires_at = models.DateTimeField(_("expires at"))
@@ -19,11 +22,11 @@ class PhoneCode(models.Model):
     class Meta:
         verbose_name = _("phone code")
         verbose_name_plural = _("phone codes")
-        indexes = [models.Index(fields=["phone", "created_at"], name="phone_code_recent")]
         constraints = [
+            models.UniqueConstraint(fields=["phone", "sequence"], name="phone_code_sequence"),
             models.CheckConstraint(
                 name="phone_code_expires_after_sending", condition=Q(expires_at__gt=F("created_at"))
-            )
+            ),
         ]
 
     def __str__(self):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -52,27 +52,43 @@ def is_mobile(phone: str) -> bool:
     )
 
 
+def _code_create(*, phone: str, code: str, now: datetime) -> PhoneCode:
+    """Record a code in the number's next place, unless its last codes fill its share.
+
+    Requests racing for one number take their places in turn: the one that loses a place
+    (the unique sequence) reads the codes again and tries the next place.
+    """
+    window = timedelta(minutes=settings.PHONE_CODE_WINDOW_MINUTES)
+    limit = settings.PHONE_CODES_PER_PHONE
+    while True:
+        last = list(
+            PhoneCode.objects.filter(phone=phone)
+            .order_by("-sequence")
+            .values_list("sequence", "created_at")[:limit]
+        )
+        recent = [created_at for _sequence, created_at in last if created_at > now - window]
+        if len(recent) >= limit:
+            raise TooManyCodes(max(1, math.ceil((recent[-1] + window - now).total_seconds())))
+        try:
+            with transaction.atomic():
+                return PhoneCode.objects.create(
+                    phone=phone,
+                    sequence=last[0][0] + 1 if last else 1,
+                    code_hash=code_hash(phone, code),
+                    created_at=now,
+                    expires_at=now + timedelta(minutes=settings.PHONE_CODE_MINUTES),
+                )
+        except IntegrityError:
+            continue
+
+
 @transaction.atomic
 def phone_code_send(*, phone: str, now: datetime | None = None) -> PhoneCode:
     """Send a new code to a mobile number (E.164) through the outbox; refuse past the number's share."""
     now = now or timezone.now()
-    window = timedelta(minutes=settings.PHONE_CODE_WINDOW_MINUTES)
-    limit = settings.PHONE_CODES_PER_PHONE
-    recent = list(
-        PhoneCode.objects.filter(phone=phone, created_at__gt=now - window)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
-    if len(recent) >= limit:
-        raise TooManyCodes(max(1, math.ceil((recent[-1] + window - now).total_seconds())))
     code = f"{secrets.randbelow(10**6):06d}"
     minutes = settings.PHONE_CODE_MINUTES
-    row = PhoneCode.objects.create(
-        phone=phone,
-        code_hash=code_hash(phone, code),
-        created_at=now,
-        expires_at=now + timedelta(minutes=minutes),
-    )
+    row = _code_create(phone=phone, code=code, now=now)
     with translation.override("fr"):
         body = _(
             "Continuité: your code is %(code)s. It is valid %(minutes)s minutes. Never give it to "
@@ -94,10 +110,7 @@ def phone_code_check(*, phone: str, code: str, now: datetime | None = None) -> d
     with transaction.atomic():
         # Only the last code sent counts: asking for a new one retires the earlier ones.
         row = (
-            PhoneCode.objects.select_for_update()
-            .filter(phone=phone)
-            .order_by("-created_at", "-id")
-            .first()
+            PhoneCode.objects.select_for_update().filter(phone=phone).order_by("-sequence").first()
         )
         if row is None or row.verified_at is not None or row.expires_at <= now:
             refusal = _("This code has expired. Ask for a new code.")
