@@ -193,6 +193,15 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 minutes, for appointments between 47 and 48 hours ahead (the window overlaps runs;
     # the outbox sends each reminder once).
     "send-reminders": {"task": "continuite.appointments.tasks.send_reminders", "schedule": 900},
+    # Reasons whose freshly released seats went within minutes switch to high demand by themselves.
+    "detect-high-demand": {
+        "task": "continuite.appointments.tasks.detect_high_demand",
+        "schedule": env_int("HIGH_DEMAND_CHECK_SECONDS", 60),
+    },
+    "purge-phone-codes": {
+        "task": "continuite.appointments.tasks.purge_phone_codes",
+        "schedule": 24 * 3600,
+    },
     "run-lottery-draws": {
         "task": "continuite.appointments.tasks.run_lottery_draws",
         "schedule": 3600,
@@ -363,6 +372,24 @@ RATE_LIMIT_CALLBACKS_PER_MINUTE = env_int("RATE_LIMIT_CALLBACKS_PER_MINUTE", 5)
 # (continuite.notifications.budget); beyond, the request is answered but no SMS is queued.
 SMS_BUDGET_PER_PHONE_PER_DAY = env_int("SMS_BUDGET_PER_PHONE_PER_DAY", 5)
 SMS_BUDGET_PER_ADDRESS_PER_DAY = env_int("SMS_BUDGET_PER_ADDRESS_PER_DAY", 50)
+
+# Proof of the phone: a 6-digit code by SMS, valid PHONE_CODE_MINUTES, PHONE_CODE_ATTEMPTS tries;
+# at most PHONE_CODES_PER_PHONE codes to a number per PHONE_CODE_WINDOW_MINUTES, and
+# RATE_LIMIT_PHONE_CODES_PER_MINUTE per address; a proven phone is remembered for
+# PHONE_VERIFIED_MINUTES in the person's session.
+PHONE_CODE_MINUTES = env_int("PHONE_CODE_MINUTES", 10)
+PHONE_CODE_ATTEMPTS = env_int("PHONE_CODE_ATTEMPTS", 5)
+PHONE_CODES_PER_PHONE = env_int("PHONE_CODES_PER_PHONE", 3)
+PHONE_CODE_WINDOW_MINUTES = env_int("PHONE_CODE_WINDOW_MINUTES", 15)
+RATE_LIMIT_PHONE_CODES_PER_MINUTE = env_int("RATE_LIMIT_PHONE_CODES_PER_MINUTE", 5)
+PHONE_VERIFIED_MINUTES = env_int("PHONE_VERIFIED_MINUTES", 30)
+# High demand switches on by itself when, over the last HIGH_DEMAND_WINDOW_MINUTES, people booked
+# online at least HIGH_DEMAND_MIN_SEATS seats of a reason and HIGH_DEMAND_SHARE_PERCENT of the
+# seats that were free when the window began; it lasts HIGH_DEMAND_AUTO_MINUTES.
+HIGH_DEMAND_WINDOW_MINUTES = env_int("HIGH_DEMAND_WINDOW_MINUTES", 10)
+HIGH_DEMAND_MIN_SEATS = env_int("HIGH_DEMAND_MIN_SEATS", 20)
+HIGH_DEMAND_SHARE_PERCENT = env_int("HIGH_DEMAND_SHARE_PERCENT", 80)
+HIGH_DEMAND_AUTO_MINUTES = env_int("HIGH_DEMAND_AUTO_MINUTES", 60)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION

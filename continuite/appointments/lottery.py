@@ -37,6 +37,7 @@ def lottery_enter(
     name: str,
     phone: str,
     email: str = "",
+    phone_verified_at: datetime | None = None,
     now: datetime | None = None,
 ) -> LotteryRequest:
     """Enter a person in the next draw of a lottery reason at a service point (once per draw).
@@ -44,6 +45,9 @@ def lottery_enter(
     A number already in that draw keeps its entry and its contact: the entry is returned as if
     just made (anyone may type a number, so the page must not tell), and the number's owner
     is told by SMS (once a day).
+
+    The entry counts only with `phone_verified_at`, when the person proved they hold the phone
+    (verification.py); the draw leaves the others out.
     """
     now = now or timezone.now()
     if not reason.lottery or not reason.is_active or not reason.public_booking:
@@ -74,6 +78,7 @@ def lottery_enter(
                 person=person,
                 draw_on=draw_on,
                 **contact,
+                phone_verified_at=phone_verified_at,
             )
     except IntegrityError as exc:  # the same number entered at the same moment
         raise ValidationError(_("You are already registered for this draw.")) from exc
@@ -141,6 +146,7 @@ def lottery_draw(
             service_point=service_point,
             draw_on=draw_on,
             status=LotteryRequest.Status.WAITING,
+            phone_verified_at__isnull=False,
         )
         .order_by("id")
     )
@@ -225,7 +231,9 @@ def lottery_draws_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     pending = (
         LotteryRequest.objects.filter(
-            status=LotteryRequest.Status.WAITING, draw_on__lte=now.date() + timedelta(days=1)
+            status=LotteryRequest.Status.WAITING,
+            draw_on__lte=now.date() + timedelta(days=1),
+            phone_verified_at__isnull=False,
         )
         .order_by()
         .values_list("reason_id", "service_point_id", "draw_on")

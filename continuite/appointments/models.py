@@ -365,6 +365,8 @@ class Appointment(Contact):
                 name="appointment_cap_email",
                 condition=Q(status__in=["booked", "checked_in"]),
             ),
+            # The high demand check counts the bookings of the last minutes.
+            models.Index(fields=["created_at"], name="appointment_recent"),
         ]
 
     def __str__(self):
@@ -552,6 +554,8 @@ class LotteryRequest(Contact):
     callback_request = models.OneToOneField(
         CallbackRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Entries count only once the person proved they hold the phone (a code sent by SMS).
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
 
     class Meta:
@@ -593,3 +597,7 @@ class LotteryDraw(models.Model):
 
     def __str__(self):
         return f"{self.reason_id} {self.service_point_id} {self.draw_on}"
+
+
+# Codes proving a phone, and high demand periods (their own module, loaded with the app's models).
+from .models_verification import HighDemand, PhoneCode  # noqa: E402, F401

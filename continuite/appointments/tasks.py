@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from continuite.service_points.models import ServicePoint
 
+from .high_demand import high_demand_detect
 from .lottery import lottery_draws_due
 from .messages import appointment_notify
 from .models import Appointment, OpeningRange, Slot
 from .slots import release_threshold, slots_sync
+from .verification import phone_codes_purge
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -70,3 +72,15 @@ def send_reminders() -> int:
 def run_lottery_draws() -> int:
     """Hourly: run the draws whose day has come, in each service point's time zone."""
     return lottery_draws_due()
+
+
+@shared_task
+def detect_high_demand() -> int:
+    """Every minute: reasons whose freshly released seats went within minutes ask for a code."""
+    return len(high_demand_detect())
+
+
+@shared_task
+def purge_phone_codes() -> int:
+    """Daily: codes sent to phones more than a day ago are deleted (they name a number)."""
+    return phone_codes_purge()

@@ -37,6 +37,7 @@ from .forms_public import (
     StartForm,
     online_reasons,
 )
+from .high_demand import high_demand_on
 from .links import appointment_from_token, manage_token
 from .lottery import lottery_enter, next_draw_day
 from .messages import ics_for
@@ -57,6 +58,8 @@ from .services import (
     appointment_contact_change,
     appointment_move,
 )
+from .verification import Proof
+from .views_verification import phone_proof_step
 
 SLOTS_PER_PAGE = 20
 
@@ -200,6 +203,12 @@ def slots(request):
 
 # Step 3: who comes.
 
+# Said before a form whose phone is proven by a code (a lottery entry, a booking in high demand).
+CODE_NOTICE = gettext_lazy(
+    "Many people ask for these places: a code will be sent by text message to your mobile, to "
+    "check the number before your request counts."
+)
+
 
 def _reason_for(slot: Slot, value) -> Reason | None:
     """The reason named by the form, if the slot serves it online; the slot's only one if unnamed."""
@@ -333,8 +342,21 @@ def book(request, slot_id: int):
             return _book_page(request, slot, reason, {"problem": problem}, status=409)
         q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
         form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
+        if high_demand_on(reason.pk, now):
+            messages.info(request, CODE_NOTICE)
         return _book_page(request, slot, reason, {"form": form}, status=200)
     form = BookingForm(request.POST)
+    if form.is_valid() and high_demand_on(form.cleaned_data["reason"], now):
+        # High demand: the code sent to the phone first (the step keeps the form sent); a slot
+        # that does not exist is left to the service's refusal.
+        slot_point = Slot.objects.filter(pk=slot_id).values_list("service_point_id", flat=True)
+        point_id = slot_point.first()
+        if point_id is not None:
+            proof = phone_proof_step(
+                request, phone=form.cleaned_data["phone"], point_id=point_id, now=now
+            )
+            if isinstance(proof, HttpResponse):
+                return proof
     if form.is_valid():
         requested_url = _requested_url(slot_id, form.cleaned_data)
         try:
@@ -616,11 +638,18 @@ def lottery(request, reason_id: int, point_id: int):
         return render(request, "appointments/public/slot_unavailable.html", context, status=status)
     if request.method == "GET":
         form = LotteryEntryForm(initial={"q": q, "commune": commune})
+        messages.info(request, CODE_NOTICE)
         return _private(
             render(request, "appointments/public/lottery.html", {**context, "form": form})
         )
     form = LotteryEntryForm(request.POST)
     if form.is_valid():
+        # An entry counts once the person proved they hold the phone (the step keeps the form).
+        proof = phone_proof_step(
+            request, phone=form.cleaned_data["phone"], point_id=point.pk, now=now
+        )
+        if isinstance(proof, HttpResponse):
+            return proof
         try:
             entry = lottery_enter(
                 reason=reason,
@@ -628,6 +657,7 @@ def lottery(request, reason_id: int, point_id: int):
                 name=form.cleaned_data["name"],
                 phone=form.cleaned_data["phone"],
                 email=form.cleaned_data["email"],
+                phone_verified_at=proof.verified_at if isinstance(proof, Proof) else None,
             )
         except ValidationError as error:
             _add_errors(form, error)

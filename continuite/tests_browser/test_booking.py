@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment, LotteryRequest, Mode, Slot
 from continuite.appointments.tests.factories import OpeningRangeFactory, ReasonFactory
+from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference_data")]
@@ -196,6 +197,14 @@ def test_without_javascript_a_lottery_reason_enters_the_draw_of_a_counter(page_n
     form.locator("input[name=name]").fill("Jeanne Martin")
     form.locator("input[name=phone]").fill("06 12 34 56 78")
     form.locator("button[type=submit]").click()
+
+    # The entry counts once the phone is proven: the code sent by SMS, then the same form again.
+    page.wait_for_url("**/rendez-vous/code/**")
+    assert not LotteryRequest.objects.exists()
+    sms = Message.objects.filter(to="+33612345678", dedup_key__startswith="phone-code:").get()
+    page.locator("main input[name=code]").fill(re.search(r"\b(\d{6})\b", sms.body).group(1))
+    page.locator("main form:has(input[name=code]) button[type=submit]").click()
+    page.locator("main form[method=post] button[type=submit]").click()
 
     page.wait_for_url("**/rendez-vous/tirage/inscription/**")
     expect(page.locator(".fr-alert--success")).to_contain_text(point.name)

@@ -31,7 +31,12 @@ def scarce():
 def enter_many(reason, point, count, now):
     return [
         lottery_enter(
-            reason=reason, service_point=point, name=f"Personne {i}", phone=f"06{i:08d}", now=now
+            reason=reason,
+            service_point=point,
+            name=f"Personne {i}",
+            phone=f"06{i:08d}",
+            phone_verified_at=now,
+            now=now,
         )
         for i in range(11, 11 + count)
     ]

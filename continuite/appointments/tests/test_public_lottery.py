@@ -9,6 +9,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from continuite.appointments.models import LotteryRequest, Mode, Slot
+from continuite.appointments.phones import normalize_phone
+from continuite.appointments.verification import proof_remember
 from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network
@@ -65,8 +67,19 @@ def entry_url(reason, point, **params):
     )
 
 
-def enter(client, reason, point, **fields):
+def prove_phone(client, phone: str) -> None:
+    """The session holds the proof of this number, as after typing the code sent to it."""
+    e164 = normalize_phone(phone)
+    if e164:
+        session = client.session
+        proof_remember(session, e164, timezone.now())
+        session.save()
+
+
+def enter(client, reason, point, *, proven=True, **fields):
     data = {"name": "Jeanne Martin", "phone": "06 12 34 56 78", "q": "69001", **fields}
+    if proven:
+        prove_phone(client, data["phone"])
     return client.post(entry_url(reason, point), data)
 
 

@@ -1,0 +1,29 @@
+"""URL patterns of the proof of the phone (public) and of high demand (network managers)."""
+
+from django.urls import path, re_path
+
+from . import views_verification
+
+urlpatterns = [
+    # A pending form's key in the session: secrets.token_urlsafe(9), 12 characters.
+    re_path(
+        r"^rendez-vous/code/(?P<pending_id>[A-Za-z0-9_-]{12})/$",
+        views_verification.phone_code,
+        name="phone_code",
+    ),
+    re_path(
+        r"^rendez-vous/code/(?P<pending_id>[A-Za-z0-9_-]{12})/envoi/$",
+        views_verification.phone_code_resend,
+        name="phone_code_resend",
+    ),
+    path(
+        "espace-agent/forte-demande/",
+        views_verification.high_demand_list,
+        name="high_demand_list",
+    ),
+    path(
+        "espace-agent/forte-demande/motifs/<int:reason_id>/",
+        views_verification.high_demand_page,
+        name="high_demand",
+    ),
+]
