@@ -21,6 +21,18 @@ def reasons_managed_by(user):
     return Reason.objects.filter(network__in=networks)
 
 
+def access_reasons_managed(user):
+    """The reasons of the high-demand page (403 for agents who manage no network's reasons)."""
+    if not (user.is_authenticated and user.is_active):
+        raise PermissionDenied
+    if (
+        not user.is_superuser
+        and not user.roles.filter(kind=Role.Kind.NETWORK_MANAGER, departement__isnull=True).exists()
+    ):
+        raise PermissionDenied(_("High demand is switched on by the managers of a whole network."))
+    return reasons_managed_by(user)
+
+
 def access_reason_by_id(user, reason_id: int) -> Reason:
     """The reason if the agent manages its network (403 otherwise; 404 if there is none)."""
     reason = Reason.objects.select_related("network").filter(pk=reason_id).first()

@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from continuite.core.forms import add_errors
 from continuite.core.ratelimit import hit, limit_of, too_many_requests
 from continuite.notifications.budget import sms_budget
 
-from .access import access_reason_by_id, reasons_managed_by
+from .access import access_reason_by_id, access_reasons_managed
 from .forms_verification import CodeForm, HighDemandForm, NumberForm
 from .high_demand import high_demand_in_force, high_demand_start, high_demand_stop
 from .models import HighDemand
@@ -188,11 +188,12 @@ def phone_code_resend(request, pending_id: str):
 
 
 @login_required
+@require_GET
 def high_demand_list(request):
     """The reasons an agent may switch to high demand, and whether they are in it now."""
     now = timezone.now()
     reasons = list(
-        reasons_managed_by(request.user).select_related("network").order_by("network", "label")
+        access_reasons_managed(request.user).select_related("network").order_by("network", "label")
     )
     in_force = {
         p.reason_id: p

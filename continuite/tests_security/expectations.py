@@ -132,6 +132,14 @@ EXPECTATIONS = {
         get=EVERYONE, post=EVERYONE, public=True, reach="everywhere"
     ),
     "appointments:callback_confirmation": Expect(get=EVERYONE, public=True),
+    "appointments:contact": Expect(post=EVERYONE, public=True),
+    "appointments:requested": Expect(get=EVERYONE, public=True),
+    # the code step of a form kept in the visitor's own session: no other session reaches it
+    "appointments:phone_code": Expect(get=NOBODY, post=NOBODY, public=True, reach="everywhere"),
+    "appointments:phone_code_resend": Expect(post=NOBODY, public=True, reach="everywhere"),
+    # high demand of a reason: its network's managers (whole network)
+    "appointments:high_demand_list": Expect(get=NETWORK_MANAGERS),
+    "appointments:high_demand": Expect(get=NETWORK_MANAGERS, post=NETWORK_MANAGERS),
     # appointments: a site's agenda, queue and call-backs
     "appointments:agenda": Expect(get=SITE_STAFF),
     "appointments:appointment_status": Expect(post=SITE_STAFF),

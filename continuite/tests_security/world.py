@@ -22,7 +22,7 @@ from continuite.appointments.services import appointment_book
 from continuite.appointments.slots import slots_sync
 from continuite.appointments.tests.factories import OpeningRangeFactory, ReasonFactory
 from continuite.appointments.views_agents import _CONFIRMATION_SALT as CALLBACK_CONFIRMATION_SALT
-from continuite.appointments.views_public import LOTTERY_ENTRY_SALT
+from continuite.appointments.views_public import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.cases.models import CaseImport
 from continuite.cases.tests.factories import CaseFactory, ProcedureTypeFactory
 from continuite.core.models import Commune, Departement
@@ -185,6 +185,11 @@ def _world(*, commune_code: str, neighbour_code: str, network_slug: str, tag: st
             if secret
             else "lien-inconnu",
             "accounts:invitation": invitation,
+            "appointments:requested": signing.Signer(salt=REQUESTED_SALT).sign_object(
+                {"slot": slot.pk, "reason": reason.pk, "mode": Mode.ON_SITE}
+            )
+            if secret
+            else "lien-inconnu",
         },
         overrides={
             "service_points:network_staff_remove": {"role_id": network_role.pk},
@@ -209,6 +214,7 @@ def _world(*, commune_code: str, neighbour_code: str, network_slug: str, tag: st
             "campaign_id": campaign.pk,
             "slot_id": slot.pk,
             "reason_id": lottery_reason.pk,
+            "pending_id": "codeinconnu0",
             "role_id": staff_role.pk,
             "user_id": staff_role.user.pk,
             "uidb64": "MQ",

@@ -364,7 +364,7 @@ def test_in_high_demand_a_booking_waits_for_the_code_then_is_made_with_what_was_
     assert sent.status_code == 302 and not Appointment.objects.exists()
     confirmed = client.post(sent["Location"], {"code": _code_sent_to(PHONE)})
     booked = _continue(client, confirmed)
-    assert booked.status_code == 302 and "/confirmation/" in booked["Location"]
+    assert booked.status_code == 302 and "/rendez-vous/demande/" in booked["Location"]
     appointment = Appointment.objects.get()
     assert (appointment.slot, appointment.person.email) == (slots[0], "jeanne@example.fr")
 
