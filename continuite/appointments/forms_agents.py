@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from continuite.core.forms import BoundedDateField
 from continuite.service_points.models import ServicePoint
 
 from .models import Appointment, CallbackAttempt, CallbackRequest, QueueTicket, Reason
@@ -113,7 +114,7 @@ class QueueCloseForm(forms.Form):
 class AgendaForm(forms.Form):
     """Which day (and whether the week around it) the agenda shows."""
 
-    day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    day = BoundedDateField(required=False, input_formats=["%Y-%m-%d"])
     week = forms.BooleanField(required=False)
 
 

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from continuite.core.forms import BoundedDateField
+
 from .models import Mode, OpeningRange, Reason
 
 WEEKDAYS = OpeningRange._meta.get_field("weekday").choices
@@ -29,10 +31,10 @@ class OpeningRangeForm(DsfrBaseForm):
         queryset=Reason.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    valid_from = forms.DateField(
+    valid_from = BoundedDateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    valid_until = forms.DateField(
+    valid_until = BoundedDateField(
         label=_("Valid until (inclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "continuite.core"
     verbose_name = _("Territory")
+
+    def ready(self):
+        from . import converters
+
+        converters.register()

@@ -6,10 +6,10 @@ from . import call_views, campaign_views, coverage_views, followup_views, views
 
 app_name = "outreach"
 
-REGISTER = "espace-agent/registres/<int:register_id>/"
-PERSON = f"{REGISTER}personnes/<int:person_id>/"
-CALL = "espace-agent/appels/<int:call_id>/"
-CAMPAIGN = "espace-agent/campagnes/<int:campaign_id>/"
+REGISTER = "espace-agent/registres/<id:register_id>/"
+PERSON = f"{REGISTER}personnes/<id:person_id>/"
+CALL = "espace-agent/appels/<id:call_id>/"
+CAMPAIGN = "espace-agent/campagnes/<id:campaign_id>/"
 
 urlpatterns = [
     path("espace-agent/registres/", views.registers, name="registers"),

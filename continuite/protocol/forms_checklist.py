@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from dsfr.widgets import InlineRadioSelect
 
+from continuite.core.forms import BoundedDateField
+
 from .checklist import MEASURES
 from .models import SelfAssessment
 
@@ -14,7 +16,7 @@ YES_NO = [("yes", _("Yes, in force")), ("no", _("No, not in force"))]
 class SelfAssessmentForm(DsfrBaseForm):
     """Each measure of the protocol answered yes or no, the date of the check and a comment."""
 
-    assessed_on = forms.DateField(
+    assessed_on = BoundedDateField(
         label=_("Date of the assessment"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.models import Reason
+from continuite.core.forms import BoundedDateField
 from continuite.service_points.forms import LocalDateTimeField, LocalTimesMixin
 
 from .models import Closure, Incident
@@ -11,7 +12,7 @@ from .models import Closure, Incident
 
 class IncidentForm(DsfrBaseForm):
     kind = forms.ChoiceField(label=_("Kind of incident"), choices=Incident.Kind.choices)
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = BoundedDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(
         label=_("What happened"),
         max_length=2000,
@@ -87,8 +88,12 @@ class RehomingRulesForm(DsfrBaseForm):
     )
     max_distance_km = forms.IntegerField(
         label=_("At most this far (km)"),
+        min_value=1,
+        max_value=200,
         help_text=_("Beyond, the appointment is cancelled and the person called back."),
     )
     max_shift_days = forms.IntegerField(
         label=_("At most this many days earlier or later"),
+        min_value=0,
+        max_value=90,
     )

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from continuite.core.forms import BoundedDateField, BoundedDateTimeField
+
 from .models import AgentPresence, CrisisStatus, Network
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
@@ -36,7 +38,7 @@ class SearchForm(DsfrBaseForm):
     commune = forms.CharField(required=False, widget=forms.HiddenInput, max_length=5)
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(BoundedDateTimeField):
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_DATETIME)
     input_formats = [LOCAL_DATETIME, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
@@ -96,8 +98,8 @@ class StatusForm(LocalTimesMixin, DsfrBaseForm):
 class OpeningExceptionForm(DsfrBaseForm):
     """Exceptional closure or hours for a range of dates."""
 
-    start_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_on = forms.DateField(
+    start_on = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_on = BoundedDateField(
         label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
     )
     closed = forms.BooleanField(label=_("Closed all day"), required=False, initial=True)
@@ -127,7 +129,7 @@ class OpeningExceptionForm(DsfrBaseForm):
 class PresenceForm(DsfrBaseForm):
     """Where one of the service point's agents is on a day."""
 
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = BoundedDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=None)
     status = forms.ChoiceField(label=_("Presence"), choices=AgentPresence.Status.choices)
 
