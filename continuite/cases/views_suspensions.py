@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from dsfr.forms import DsfrBaseForm
 
-from continuite.core.forms import add_errors
+from continuite.core.forms import BoundedDateField, add_errors
 from continuite.core.models import Departement
 
 from .models import ProcedureType, SuspensionWindow
@@ -29,12 +29,12 @@ class SuspensionWindowForm(DsfrBaseForm):
         max_length=300,
         help_text=gettext_lazy("For example: ordinance no. 2020-306 of 25 March 2020, article 7"),
     )
-    starts_on = forms.DateField(
+    starts_on = BoundedDateField(
         label=gettext_lazy("Deadlines suspended from"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("May be in the past: the deadlines already computed move."),
     )
-    ends_on = forms.DateField(
+    ends_on = BoundedDateField(
         label=gettext_lazy("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
     )
     procedure_types = forms.ModelMultipleChoiceField(

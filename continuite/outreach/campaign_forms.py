@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.models import Reason
+from continuite.core.forms import BoundedDateField
 from continuite.core.models import Commune
 from continuite.service_points.models import ServicePoint
 
@@ -24,7 +25,7 @@ MAX_COMMUNES = 500
 
 
 def _date(label, required=True):
-    return forms.DateField(label=label, required=required, widget=DATE_INPUT)
+    return BoundedDateField(label=label, required=required, widget=DATE_INPUT)
 
 
 def _count(label, maximum, help_text=""):
