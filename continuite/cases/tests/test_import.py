@@ -402,3 +402,19 @@ def test_a_reimport_after_a_rejected_year_resumes_and_creates_nothing_twice(netw
     assert Case.objects.count() == 249
     fixed = run(network, content.replace("0001-01-01", "2020-03-20"))
     assert (fixed.created, fixed.rejected) == (1, 0) and Case.objects.count() == 250
+
+
+def test_a_stopped_import_never_says_every_row_was_loaded(client, network, setup):
+    job = CaseImport.objects.create(
+        network=network,
+        file_name="dossiers.csv",
+        content=many_rows(3, {}),
+        status=CaseImport.Status.FAILED,
+        rows=300,
+        processed=200,
+        created=200,
+    )
+    client.force_login(RoleFactory(network_manager=True).user)
+    report = client.get(reverse("cases:import_job", args=[network.slug, job.pk])).content.decode()
+    assert "toutes les lignes ont été chargées" not in report
+    assert "200 lignes sur 300 ont été lues avant l’arrêt" in report
