@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
-from continuite.core.forms import BoundedDateField
+from continuite.core.forms import BoundedDateField, BoundedModelMultipleChoiceField
 
 from .models import Mode, OpeningRange, Reason
 
@@ -26,7 +26,7 @@ class OpeningRangeForm(DsfrBaseForm):
     agents_on_duty = forms.IntegerField(
         label=_("Agents on duty"), min_value=1, max_value=50, initial=1
     )
-    reasons = forms.ModelMultipleChoiceField(
+    reasons = BoundedModelMultipleChoiceField(
         label=_("Reasons served"),
         queryset=Reason.objects.none(),
         widget=forms.CheckboxSelectMultiple,

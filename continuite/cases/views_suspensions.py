@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from dsfr.forms import DsfrBaseForm
 
-from continuite.core.forms import BoundedDateField, add_errors
+from continuite.core.forms import BoundedDateField, BoundedModelMultipleChoiceField, add_errors
 from continuite.core.models import Departement
 
 from .models import ProcedureType, SuspensionWindow
@@ -37,14 +37,14 @@ class SuspensionWindowForm(DsfrBaseForm):
     ends_on = BoundedDateField(
         label=gettext_lazy("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    procedure_types = forms.ModelMultipleChoiceField(
+    procedure_types = BoundedModelMultipleChoiceField(
         label=gettext_lazy("Procedure types"),
         queryset=ProcedureType.objects.select_related("network").order_by("network__name", "label"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("None ticked: every procedure."),
     )
-    departements = forms.ModelMultipleChoiceField(
+    departements = BoundedModelMultipleChoiceField(
         label=gettext_lazy("Départements"),
         queryset=Departement.objects.order_by("code"),
         required=False,

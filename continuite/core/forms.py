@@ -2,10 +2,11 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from .converters import FIRST_YEAR, LAST_YEAR, MAX_ID
+from .converters import FIRST_YEAR, LAST_YEAR, MAX_ID, parse_id
 
 # django-dsfr marks optional fields with this text and its own catalog has no French for it:
 # ours gives it (« (facultatif) »).
@@ -44,6 +45,25 @@ class IdField(forms.IntegerField):
         kwargs.setdefault("max_value", MAX_ID)
         kwargs.setdefault("widget", forms.HiddenInput)
         super().__init__(**kwargs)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several objects by id: a value that is no id (twenty digits) is an invalid choice; the
+    database is not asked (SQLite cannot hold the number)."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        meta = self.queryset.model._meta
+        field = meta.pk if key == "pk" else meta.get_field(key)
+        if isinstance(field, models.IntegerField) and isinstance(value, list | tuple):
+            for pk in value:
+                if parse_id(str(pk)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)
 
 
 def add_errors(form, error: ValidationError) -> None:

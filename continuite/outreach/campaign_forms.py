@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.models import Reason
-from continuite.core.forms import BoundedDateField
+from continuite.core.forms import BoundedDateField, BoundedModelMultipleChoiceField
 from continuite.core.models import Commune
 from continuite.service_points.models import ServicePoint
 
@@ -37,7 +37,7 @@ class CampaignForm(DsfrBaseForm):
     """A campaign to prepare: scope, calendar, script, attempt ladder, follow-ups."""
 
     name = forms.CharField(label=_("Name of the campaign"), max_length=200)
-    registers = forms.ModelMultipleChoiceField(
+    registers = BoundedModelMultipleChoiceField(
         label=_("Registers"),
         queryset=Register.objects.none(),
         required=False,

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from continuite.appointments.models import Reason
-from continuite.core.forms import BoundedDateField
+from continuite.core.forms import BoundedDateField, BoundedModelMultipleChoiceField
 from continuite.service_points.forms import LocalDateTimeField, LocalTimesMixin
 
 from .models import Closure, Incident
@@ -44,7 +44,7 @@ class ClosureForm(LocalTimesMixin, DsfrBaseForm):
     ends_at = LocalDateTimeField(
         label=_("Until"), required=False, help_text=_("Leave empty if the end is not known")
     )
-    reasons = forms.ModelMultipleChoiceField(
+    reasons = BoundedModelMultipleChoiceField(
         label=_("Reasons closed (partial closure)"),
         queryset=Reason.objects.none(),
         required=False,
