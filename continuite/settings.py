@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "continuite.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "continuite.accounts.middleware.SessionTimeoutMiddleware",
+    "continuite.core.middleware.RefuseNullBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -149,7 +150,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "continuite.sqlite3",
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # A transaction takes the write lock when it begins, waiting for it up to `timeout`
+            # seconds: a deferred one that read first could not wait and failed with
+            # « database is locked » when another write came first (bookings in a burst).
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

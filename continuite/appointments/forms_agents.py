@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from continuite.core.forms import BaseForm, CleanTextMixin
+from continuite.core.forms import BaseForm, BoundedDateField, CleanTextMixin
 from continuite.service_points.models import ServicePoint
 
 from .models import Appointment, CallbackAttempt, CallbackRequest, QueueTicket, Reason
@@ -113,7 +113,7 @@ class QueueCloseForm(CleanTextMixin, forms.Form):
 class AgendaForm(CleanTextMixin, forms.Form):
     """Which day (and whether the week around it) the agenda shows."""
 
-    day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    day = BoundedDateField(required=False, input_formats=["%Y-%m-%d"])
     week = forms.BooleanField(required=False)
 
 

@@ -6,7 +6,7 @@ from itertools import groupby
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, IdField
 
 from .models import Mode, Slot
 from .queries import public_reasons
@@ -73,7 +73,7 @@ class BookingForm(BaseForm):
         help_text=_("To receive the confirmation and the calendar file. Format: name@example.fr"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    reason = forms.IntegerField(widget=forms.HiddenInput)
+    reason = IdField()
     mode = forms.ChoiceField(choices=Mode.choices, widget=forms.HiddenInput)
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     # Where the person searched from, to take them back to the same list of slots.

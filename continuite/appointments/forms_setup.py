@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, BoundedDateField, BoundedModelMultipleChoiceField
 
 from .models import Mode, OpeningRange, Reason
 
@@ -25,15 +25,15 @@ class OpeningRangeForm(BaseForm):
     agents_on_duty = forms.IntegerField(
         label=_("Agents on duty"), min_value=1, max_value=50, initial=1
     )
-    reasons = forms.ModelMultipleChoiceField(
+    reasons = BoundedModelMultipleChoiceField(
         label=_("Reasons served"),
         queryset=Reason.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    valid_from = forms.DateField(
+    valid_from = BoundedDateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    valid_until = forms.DateField(
+    valid_until = BoundedDateField(
         label=_("Valid until (inclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

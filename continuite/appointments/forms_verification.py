@@ -2,12 +2,13 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+
+from continuite.core.forms import BaseForm
 
 from .high_demand import MAX_MANUAL_HOURS
 
 
-class CodeForm(DsfrBaseForm):
+class CodeForm(BaseForm):
     """The six digits received by text message."""
 
     code = forms.CharField(
@@ -21,7 +22,7 @@ class CodeForm(DsfrBaseForm):
     )
 
 
-class NumberForm(DsfrBaseForm):
+class NumberForm(BaseForm):
     """Another mobile number (or the same one) to send a new code to."""
 
     phone = forms.CharField(
@@ -33,7 +34,7 @@ class NumberForm(DsfrBaseForm):
     )
 
 
-class HighDemandForm(DsfrBaseForm):
+class HighDemandForm(BaseForm):
     """Switch high demand on for a reason: why, and for how long."""
 
     note = forms.CharField(

@@ -7,10 +7,10 @@ from . import views_public
 urlpatterns = [
     path("rendez-vous/", views_public.start, name="start"),
     path("rendez-vous/creneaux/", views_public.slots, name="slots"),
-    path("rendez-vous/reserver/<int:slot_id>/", views_public.book, name="book"),
+    path("rendez-vous/reserver/<id:slot_id>/", views_public.book, name="book"),
     path("rendez-vous/confirmation/<str:token>/", views_public.confirmation, name="confirmation"),
     path(
-        "rendez-vous/tirage/<int:reason_id>/<int:point_id>/",
+        "rendez-vous/tirage/<id:reason_id>/<id:point_id>/",
         views_public.lottery,
         name="lottery",
     ),

@@ -22,7 +22,7 @@ urlpatterns = [
         name="high_demand_list",
     ),
     path(
-        "espace-agent/forte-demande/motifs/<int:reason_id>/",
+        "espace-agent/forte-demande/motifs/<id:reason_id>/",
         views_verification.high_demand_page,
         name="high_demand",
     ),

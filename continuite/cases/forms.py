@@ -14,6 +14,7 @@ from continuite.core.forms import BaseForm
 from continuite.service_points.forms import LOCAL_DATETIME, LocalDateTimeField
 from continuite.service_points.models import ServicePoint
 
+from .importer import decode_upload
 from .models import Case, ClockStop, ProcedureType
 
 # Above this many service points in scope (a network manager), the queue filter is a plain
@@ -228,15 +229,7 @@ class ImportForm(BaseForm):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB: split it."))
-        raw = upload.read()
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            break
-        else:
-            raise forms.ValidationError(_("The file is not a text file."))
+        text = decode_upload(upload.read())
         if "\x00" in text or not text.strip():
             raise forms.ValidationError(_("The file is empty or is not a CSV file."))
         self.content = text

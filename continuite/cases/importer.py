@@ -17,7 +17,7 @@ from datetime import datetime
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,13 @@ MAX_ERRORS = 1000
 # Waiting for the person is a clock stop, recorded in Continuité itself.
 IMPORT_STATUSES = [s for s in Case.Status.values if s != Case.Status.WAITING]
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+# Years a date of receipt may have: outside, a typing error (0001, 9999) that the database and
+# the calendars cannot hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+# How much of a value a rejection reason quotes.
+SHOWN_CHARS = 60
+# Where a line that is not in the file's encoding was read (see decode_upload).
+UNREADABLE = "\ufffd"
 
 
 class RowError(Exception):
@@ -50,6 +57,33 @@ class Row:
 
     def get(self, column: str) -> str:
         return (self.values.get(column) or "").strip()
+
+
+def decode_upload(raw: bytes) -> str:
+    """The file's text: UTF-8, else Windows-1252 (Excel); lines of a UTF-8 file that are not
+    UTF-8 keep a replacement mark, so that their row is rejected with its line."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lines = raw.splitlines(keepends=True)
+    readable = [line for line in lines if not line.isascii() and _is_utf8(line)]
+    if not readable:
+        return raw.decode("cp1252", errors="replace")
+    return raw.decode("utf-8-sig", errors="replace")
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def shown(value: str) -> str:
+    """A value as a rejection reason quotes it: shortened when it is long."""
+    return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
 
 
 def read_rows(text: str) -> list[Row]:
@@ -83,7 +117,13 @@ def parse_received_at(text: str, time_zone) -> datetime:
             break
     if value is None:
         raise RowError(
-            _("unreadable date “%(value)s”: write 2020-03-20 or 20/03/2020") % {"value": text}
+            _("unreadable date “%(value)s”: write 2020-03-20 or 20/03/2020")
+            % {"value": shown(text)}
+        )
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise RowError(
+            _("the date “%(value)s” must fall between %(first)s and %(last)s")
+            % {"value": shown(text), "first": FIRST_YEAR, "last": LAST_YEAR}
         )
     if value.tzinfo is None:
         value = value.replace(tzinfo=time_zone)
@@ -204,6 +244,8 @@ class _Loader:
                 self._reject(job, row, str(error))
             except ValidationError as error:
                 self._reject(job, row, " ".join(error.messages))
+            except DataError:
+                self._reject(job, row, _("a value does not fit its column"))
             except IntegrityError:
                 self._reject(
                     job,
@@ -221,10 +263,12 @@ class _Loader:
         job.rejected += 1
         if len(job.errors) < MAX_ERRORS:
             job.errors.append(
-                {"line": row.line, "reference": row.get("reference"), "reason": reason}
+                {"line": row.line, "reference": shown(row.get("reference")), "reason": reason}
             )
 
     def _row(self, row: Row, points, users, existing) -> str:
+        if any(UNREADABLE in value for value in row.values.values() if value):
+            raise RowError(_("this line is not in the file's encoding (UTF-8): save it again"))
         reference = row.get("reference")
         if not reference:
             raise RowError(_("the reference is empty"))
@@ -240,7 +284,7 @@ class _Loader:
         if procedure_type is None:
             raise RowError(
                 _("unknown procedure type “%(code)s” in the network %(network)s")
-                % {"code": code, "network": self.network}
+                % {"code": shown(code), "network": self.network}
             )
         if not procedure_type.is_active:
             raise RowError(_("the procedure type “%(code)s” is no longer in use") % {"code": code})
@@ -249,7 +293,7 @@ class _Loader:
         if point is None:
             raise RowError(
                 _("unknown service point “%(id)s” in the network %(network)s")
-                % {"id": identifier, "network": self.network}
+                % {"id": shown(identifier), "network": self.network}
             )
         received_text = row.get("received_at")
         if not received_text:
@@ -257,18 +301,19 @@ class _Loader:
         received_at = parse_received_at(received_text, point.time_zone)
         if received_at > self.now:
             raise RowError(
-                _("the date of receipt %(value)s is in the future") % {"value": received_text}
+                _("the date of receipt %(value)s is in the future")
+                % {"value": shown(received_text)}
             )
         status = row.get("status")
         if status and status not in IMPORT_STATUSES:
             raise RowError(
                 _("unknown status “%(value)s”: use one of %(values)s")
-                % {"value": status, "values": ", ".join(IMPORT_STATUSES)}
+                % {"value": shown(status), "values": ", ".join(IMPORT_STATUSES)}
             )
         username = row.get("assignee")
         assignee = users.get(username) if username else None
         if username and assignee is None:
-            raise RowError(_("unknown agent “%(username)s”") % {"username": username})
+            raise RowError(_("unknown agent “%(username)s”") % {"username": shown(username)})
 
         case = existing.get(reference)
         if case is None:

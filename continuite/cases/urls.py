@@ -6,7 +6,7 @@ from . import views, views_import, views_lists, views_procedures
 
 app_name = "cases"
 
-CASE = "espace-agent/dossiers/<int:case_id>/"
+CASE = "espace-agent/dossiers/<id:case_id>/"
 NETWORK = "espace-agent/reseaux/<slug:slug>/dossiers/"
 
 urlpatterns = [
@@ -18,25 +18,25 @@ urlpatterns = [
     path(f"{CASE}attribuer/", views.assign, name="assign"),
     path(f"{CASE}transferer/", views.transfer, name="transfer"),
     path(
-        "espace-agent/guichets/<int:point_id>/dossiers/",
+        "espace-agent/guichets/<id:point_id>/dossiers/",
         views_lists.point_cases,
         name="point_cases",
     ),
     path(
-        "espace-agent/guichets/<int:point_id>/dossiers/nouveau/",
+        "espace-agent/guichets/<id:point_id>/dossiers/nouveau/",
         views_lists.case_create,
         name="case_create",
     ),
     path(NETWORK, views_lists.network_cases, name="network_cases"),
     path(f"{NETWORK}import/", views_import.import_upload, name="import"),
-    path(f"{NETWORK}import/<int:import_id>/", views_import.import_job, name="import_job"),
+    path(f"{NETWORK}import/<id:import_id>/", views_import.import_job, name="import_job"),
     path(
         "espace-agent/reseaux/<slug:slug>/demarches/",
         views_procedures.procedures,
         name="procedures",
     ),
     path(
-        "espace-agent/reseaux/<slug:slug>/demarches/<int:procedure_id>/",
+        "espace-agent/reseaux/<slug:slug>/demarches/<id:procedure_id>/",
         views_procedures.procedure,
         name="procedure",
     ),

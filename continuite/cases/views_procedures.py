@@ -20,7 +20,9 @@ from .procedures import procedure_type_create, procedure_type_update, procedures
 
 class ProcedureTypeForm(BaseForm):
     label = forms.CharField(label=gettext_lazy("Procedure"), max_length=200)
-    deadline_amount = forms.IntegerField(label=gettext_lazy("Legal deadline"))
+    deadline_amount = forms.IntegerField(
+        label=gettext_lazy("Legal deadline"), min_value=1, max_value=1000
+    )
     deadline_unit = forms.ChoiceField(
         label=gettext_lazy("Counted in"), choices=DeadlineUnit.choices
     )
@@ -31,10 +33,16 @@ class ProcedureTypeForm(BaseForm):
         label=gettext_lazy("When documents are requested"), choices=StopRule.choices
     )
     warn_days = forms.IntegerField(
-        label=gettext_lazy("Warn this many days before the deadline"), initial=7
+        label=gettext_lazy("Warn this many days before the deadline"),
+        initial=7,
+        min_value=0,
+        max_value=365,
     )
     expected_minutes = forms.IntegerField(
-        label=gettext_lazy("Expected work per case (minutes)"), initial=60
+        label=gettext_lazy("Expected work per case (minutes)"),
+        initial=60,
+        min_value=1,
+        max_value=6000,
     )
     is_active = forms.BooleanField(
         label=gettext_lazy("Offered for new cases"), required=False, initial=True

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.core.exports import csv_download
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, BoundedDateField
 from continuite.dashboard.access import access_steering_scope
 from continuite.service_points.models import Network, ServicePoint
 
@@ -36,10 +36,10 @@ MAX_TRANSFER = 500
 class PeriodForm(BaseForm):
     """The period of the statistics: cases decided from the first day to the last, inclusive."""
 
-    start_on = forms.DateField(
+    start_on = BoundedDateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end_on = forms.DateField(
+    end_on = BoundedDateField(
         label=gettext_lazy("To (inclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from continuite.core.forms import BaseForm, add_errors
+from continuite.core.forms import (
+    BaseForm,
+    BoundedDateField,
+    BoundedModelMultipleChoiceField,
+    add_errors,
+)
 from continuite.core.models import Departement
 
 from .models import ProcedureType, SuspensionWindow
@@ -28,22 +33,22 @@ class SuspensionWindowForm(BaseForm):
         max_length=300,
         help_text=gettext_lazy("For example: ordinance no. 2020-306 of 25 March 2020, article 7"),
     )
-    starts_on = forms.DateField(
+    starts_on = BoundedDateField(
         label=gettext_lazy("Deadlines suspended from"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("May be in the past: the deadlines already computed move."),
     )
-    ends_on = forms.DateField(
+    ends_on = BoundedDateField(
         label=gettext_lazy("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    procedure_types = forms.ModelMultipleChoiceField(
+    procedure_types = BoundedModelMultipleChoiceField(
         label=gettext_lazy("Procedure types"),
         queryset=ProcedureType.objects.select_related("network").order_by("network__name", "label"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("None ticked: every procedure."),
     )
-    departements = forms.ModelMultipleChoiceField(
+    departements = BoundedModelMultipleChoiceField(
         label=gettext_lazy("Départements"),
         queryset=Departement.objects.order_by("code"),
         required=False,

@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Territory")
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the deployment checks)
+        from . import (
+            checks,  # noqa: F401 (registers the deployment checks)
+            converters,
+        )
+
+        converters.register()

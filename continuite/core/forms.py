@@ -2,15 +2,70 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from dsfr.forms import DsfrBaseForm
 
+from .converters import FIRST_YEAR, LAST_YEAR, MAX_ID, parse_id
 from .text import forbidden_characters, normalize_text
 
 # django-dsfr marks optional fields with this text and its own catalog has no French for it:
 # ours gives it (« (facultatif) »).
 gettext_noop("(Optional)")
+
+OUT_OF_RANGE = _("Enter a date between %(first)s and %(last)s.")
+
+
+def _check_year(value):
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            OUT_OF_RANGE, code="out_of_range", params={"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    return value
+
+
+class BoundedDateField(forms.DateField):
+    """A date from 1900 to 2100: the year 9999 or 0001 is a typing error, not a 500."""
+
+    def to_python(self, value):
+        return _check_year(super().to_python(value))
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time from 1900 to 2100."""
+
+    def to_python(self, value):
+        return _check_year(super().to_python(value))
+
+
+class IdField(forms.IntegerField):
+    """A database id sent back by a form (hidden field): 1 to 2**63 - 1."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(**kwargs)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several objects by id: a value that is no id (twenty digits) is an invalid choice; the
+    database is not asked (SQLite cannot hold the number)."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        meta = self.queryset.model._meta
+        field = meta.pk if key == "pk" else meta.get_field(key)
+        if isinstance(field, models.IntegerField) and isinstance(value, list | tuple):
+            for pk in value:
+                if parse_id(str(pk)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)
 
 
 def add_errors(form, error: ValidationError) -> None:

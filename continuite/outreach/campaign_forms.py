@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from continuite.appointments.models import Reason
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, BoundedDateField, BoundedModelMultipleChoiceField
 from continuite.core.models import Commune
 from continuite.service_points.models import ServicePoint
 
@@ -24,7 +24,7 @@ MAX_COMMUNES = 500
 
 
 def _date(label, required=True):
-    return forms.DateField(label=label, required=required, widget=DATE_INPUT)
+    return BoundedDateField(label=label, required=required, widget=DATE_INPUT)
 
 
 def _count(label, maximum, help_text=""):
@@ -36,7 +36,7 @@ class CampaignForm(BaseForm):
     """A campaign to prepare: scope, calendar, script, attempt ladder, follow-ups."""
 
     name = forms.CharField(label=_("Name of the campaign"), max_length=200)
-    registers = forms.ModelMultipleChoiceField(
+    registers = BoundedModelMultipleChoiceField(
         label=_("Registers"),
         queryset=Register.objects.none(),
         required=False,

@@ -13,6 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from continuite.core.converters import parse_id
 from continuite.core.forms import add_errors
 
 from . import followups, services
@@ -30,9 +31,10 @@ def _attempt(call: Call, value: str | None) -> CallAttempt:
     """The try whose needs are followed up: the one named, else the latest that heard needs."""
     attempts = call.attempts.filter(followups.needs_heard_q()).select_related("caller")
     if value is not None:
-        if not value.isdigit():
+        attempt_id = parse_id(value)
+        if attempt_id is None:
             raise Http404(_("No such try of this call."))
-        attempts = attempts.filter(pk=value)
+        attempts = attempts.filter(pk=attempt_id)
     attempt = attempts.order_by("-at", "-pk").first()
     if attempt is None:
         raise Http404(_("No try of this call heard needs."))

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from continuite.appointments.phones import display_phone
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, BoundedDateField, IdField
 from continuite.core.models import Commune
 from continuite.core.text import parse_postcode
 
@@ -21,7 +21,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _date(label, required=True, help_text=""):
-    return forms.DateField(label=label, required=required, widget=DATE_INPUT, help_text=help_text)
+    return BoundedDateField(label=label, required=required, widget=DATE_INPUT, help_text=help_text)
 
 
 class SearchForm(BaseForm):
@@ -286,7 +286,7 @@ class EndForm(BaseForm):
 
 
 class ShareForm(BaseForm):
-    other = forms.IntegerField(widget=forms.HiddenInput)
+    other = IdField()
 
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]

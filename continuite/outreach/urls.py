@@ -6,10 +6,10 @@ from . import call_views, campaign_views, control_views, coverage_views, followu
 
 app_name = "outreach"
 
-REGISTER = "espace-agent/registres/<int:register_id>/"
-PERSON = f"{REGISTER}personnes/<int:person_id>/"
-CALL = "espace-agent/appels/<int:call_id>/"
-CAMPAIGN = "espace-agent/campagnes/<int:campaign_id>/"
+REGISTER = "espace-agent/registres/<id:register_id>/"
+PERSON = f"{REGISTER}personnes/<id:person_id>/"
+CALL = "espace-agent/appels/<id:call_id>/"
+CAMPAIGN = "espace-agent/campagnes/<id:campaign_id>/"
 
 urlpatterns = [
     path("espace-agent/registres/", views.registers, name="registers"),
@@ -25,7 +25,7 @@ urlpatterns = [
     path(f"{REGISTER}journal.csv", control_views.audit_log_csv, name="audit_log_csv"),
     path(f"{REGISTER}demandes-ccas/", control_views.match_requests, name="match_requests"),
     path(
-        f"{REGISTER}demandes-ccas/<int:request_id>/repondre/",
+        f"{REGISTER}demandes-ccas/<id:request_id>/repondre/",
         control_views.match_request_reply,
         name="match_request_reply",
     ),

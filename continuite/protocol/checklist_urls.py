@@ -6,7 +6,7 @@ from . import views_checklist
 
 urlpatterns = [
     path(
-        "espace-agent/guichets/<int:point_id>/protocole-sanitaire/",
+        "espace-agent/guichets/<id:point_id>/protocole-sanitaire/",
         views_checklist.checklist,
         name="checklist",
     ),

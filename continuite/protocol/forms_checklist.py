@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from dsfr.widgets import InlineRadioSelect
 
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, BoundedDateField
 
 from .checklist import MEASURES
 from .models import SelfAssessment
@@ -15,7 +15,7 @@ YES_NO = [("yes", _("Yes, in force")), ("no", _("No, not in force"))]
 class SelfAssessmentForm(BaseForm):
     """Each measure of the protocol answered yes or no, the date of the check and a comment."""
 
-    assessed_on = forms.DateField(
+    assessed_on = BoundedDateField(
         label=_("Date of the assessment"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(

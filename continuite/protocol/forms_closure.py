@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from continuite.appointments.models import Reason
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, BoundedDateField, BoundedModelMultipleChoiceField
 from continuite.service_points.forms import LocalDateTimeField, LocalTimesMixin
 
 from .models import Closure, Incident
@@ -11,7 +11,7 @@ from .models import Closure, Incident
 
 class IncidentForm(BaseForm):
     kind = forms.ChoiceField(label=_("Kind of incident"), choices=Incident.Kind.choices)
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = BoundedDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(
         label=_("What happened"),
         max_length=2000,
@@ -43,7 +43,7 @@ class ClosureForm(LocalTimesMixin, BaseForm):
     ends_at = LocalDateTimeField(
         label=_("Until"), required=False, help_text=_("Leave empty if the end is not known")
     )
-    reasons = forms.ModelMultipleChoiceField(
+    reasons = BoundedModelMultipleChoiceField(
         label=_("Reasons closed (partial closure)"),
         queryset=Reason.objects.none(),
         required=False,
@@ -87,8 +87,12 @@ class RehomingRulesForm(BaseForm):
     )
     max_distance_km = forms.IntegerField(
         label=_("At most this far (km)"),
+        min_value=1,
+        max_value=200,
         help_text=_("Beyond, the appointment is cancelled and the person called back."),
     )
     max_shift_days = forms.IntegerField(
         label=_("At most this many days earlier or later"),
+        min_value=0,
+        max_value=90,
     )

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, BoundedDateField, BoundedDateTimeField
 
 from .models import AgentPresence, CrisisStatus, Network
 
@@ -37,7 +37,7 @@ class SearchForm(BaseForm):
     commune = forms.CharField(required=False, widget=forms.HiddenInput, max_length=5)
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(BoundedDateTimeField):
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_DATETIME)
     input_formats = [LOCAL_DATETIME, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
@@ -97,8 +97,8 @@ class StatusForm(LocalTimesMixin, BaseForm):
 class OpeningExceptionForm(BaseForm):
     """Exceptional closure or hours for a range of dates."""
 
-    start_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_on = forms.DateField(
+    start_on = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_on = BoundedDateField(
         label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
     )
     closed = forms.BooleanField(label=_("Closed all day"), required=False, initial=True)
@@ -128,7 +128,7 @@ class OpeningExceptionForm(BaseForm):
 class PresenceForm(BaseForm):
     """Where one of the service point's agents is on a day."""
 
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = BoundedDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=None)
     status = forms.ChoiceField(label=_("Presence"), choices=AgentPresence.Status.choices)
 

@@ -61,10 +61,19 @@ class Record:
     hours: list[tuple[int, time, time]] = field(default_factory=list)
 
 
+# What a byte that is not UTF-8 is read as: its row is rejected with its line (_check_encoding).
+UNREADABLE = "\ufffd"
+
+
 def open_text(path: Path) -> io.TextIOBase:
     if str(path).endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    return open(path, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _check_encoding(row: dict) -> None:
+    if any(UNREADABLE in value for value in row.values() if isinstance(value, str)):
+        raise RowError(_("this line is not in the file's encoding (UTF-8): save it again"))
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
@@ -169,6 +178,7 @@ def france_services(path: Path) -> Iterator[tuple[int, Record | RowError]]:
     """The ANCT list of France Services (one row per structure)."""
     for line, row in read_rows(path):
         try:
+            _check_encoding(row)
             hours = []
             for weekday, day in enumerate(WEEKDAYS_FR[:6]):
                 for opens, closes in parse_day_ranges(row.get(f"h_{day}") or ""):
@@ -208,6 +218,7 @@ def town_halls(path: Path) -> Iterator[tuple[int, Record | RowError]]:
     """The DILA directory of town halls (mairies, mairies déléguées, arrondissement town halls)."""
     for line, row in read_rows(path):
         try:
+            _check_encoding(row)
             hours = []
             for first, last, ranges in json.loads(row["horaires_json"] or "[]"):
                 # A range with no last day ("samedi", "") covers its first day only.
@@ -313,6 +324,7 @@ def generic(path: Path) -> Iterator[tuple[int, Record | RowError]]:
             )
             return
         try:
+            _check_encoding(row)
             hours = []
             for weekday, day in enumerate(WEEKDAYS_EN):
                 for opens, closes in parse_day_ranges(row.get(day) or ""):

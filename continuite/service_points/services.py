@@ -54,6 +54,14 @@ _FIELDS = [
 ]
 
 
+# What each text column holds: a longer value is a row error, not a failed import.
+_MAX_LENGTHS = {
+    field.name: field.max_length
+    for field in ServicePoint._meta.concrete_fields
+    if getattr(field, "max_length", None)
+}
+
+
 class _DryRun(Exception):
     """Raised to roll back a dry run once its counts are known."""
 
@@ -117,6 +125,13 @@ class _Resolver:
             location_is_approximate=approximate,
         )
         values.pop("departement")
+        for name, value in [("external_id", record.external_id), *values.items()]:
+            limit = _MAX_LENGTHS.get(name)
+            if limit is not None and isinstance(value, str) and len(value) > limit:
+                raise RowError(
+                    _("column %(column)s is longer than %(max)s characters")
+                    % {"column": name, "max": limit}
+                )
         return values
 
 

@@ -1,6 +1,5 @@
 """Public search and service point pages; the agents' area for statuses and exceptions."""
 
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from continuite.accounts.models import Role
+from continuite.core.converters import parse_day
 from continuite.core.forms import add_errors
 from continuite.core.models import Commune
 from continuite.core.ratelimit import SEARCHES, rate_limit
@@ -214,10 +214,7 @@ def manage_presences(request, point_id: int):
     """Agents present, teleworking or absent, day by day: on-site seats follow."""
     point = access_service_point_by_id(request.user, point_id, manage=True)
     today = point.local_now().date()
-    try:
-        day = date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
-    except ValueError:
-        day = today
+    day = parse_day(request.GET.get("day")) or today
     form = PresenceForm(request.POST or None, service_point=point, initial={"day": day})
     if request.method == "POST" and form.is_valid():
         try:

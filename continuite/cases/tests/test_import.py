@@ -309,3 +309,112 @@ def test_a_case_known_in_another_network_does_not_clash(network, setup):
     job = run(network, f"{HEADER}\nFS-1,logement,FS-69-001,2020-03-20,,\n")
     assert job.created == 1
     assert Case.objects.filter(reference="FS-1").count() == 2
+
+
+# Rows that cannot be read: each is rejected with its line, the rest loads
+
+
+def many_rows(count: int, bad: dict[int, str]) -> str:
+    """A file of `count` good rows where the rows at the given file lines are replaced."""
+    lines = [HEADER]
+    for line in range(2, count + 2):
+        lines.append(bad.get(line, f"R-{line},logement,FS-69-001,2020-03-20,,"))
+    return "\n".join(lines) + "\n"
+
+
+def test_a_row_dated_year_one_is_rejected_with_its_line_and_the_rest_loads(
+    client, network, setup, django_capture_on_commit_callbacks
+):
+    content = many_rows(300, {202: "R-202,logement,FS-69-001,0001-01-01,,"})
+    client.force_login(RoleFactory(network_manager=True).user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("cases:import", args=[network.slug]), {"file": upload(content)}
+        )
+    job = CaseImport.objects.get()
+    assert job.status == CaseImport.Status.DONE
+    assert (job.rows, job.processed, job.created, job.rejected) == (300, 300, 299, 1)
+    assert job.errors[0]["line"] == 202 and job.errors[0]["reference"] == "R-202"
+    assert "entre 1900 et 2100" in job.errors[0]["reason"]
+    report = client.get(response["Location"]).content.decode()
+    assert "<td>202</td>" in report
+    assert "toutes les lignes ont été chargées" not in report
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31T23:59", "31/12/9999 23:59"],
+)
+def test_a_date_outside_1900_to_2100_is_rejected_with_its_line(network, setup, value):
+    job = run(network, many_rows(3, {3: f"R-3,logement,FS-69-001,{value},,"}))
+    assert job.status == CaseImport.Status.DONE
+    assert (job.created, job.rejected) == (2, 1)
+    assert job.errors[0]["line"] == 3 and "entre 1900 et 2100" in job.errors[0]["reason"]
+
+
+def test_fields_too_large_for_their_column_are_rejected_with_their_line(network, setup):
+    huge = "9" * 10_000
+    job = run(
+        network,
+        many_rows(
+            6,
+            {
+                2: f"{'R' * 41},logement,FS-69-001,2020-03-20,,",
+                3: f"R-3,{huge},FS-69-001,2020-03-20,,",
+                4: f"R-4,logement,{huge},2020-03-20,,",
+                5: f"R-5,logement,FS-69-001,{huge},,",
+                6: f"R-6,logement,FS-69-001,2020-03-20,{huge},",
+                7: f"R-7,logement,FS-69-001,2020-03-20,,{huge}",
+            },
+        ),
+    )
+    assert job.status == CaseImport.Status.DONE
+    assert (job.created, job.rejected) == (0, 6)
+    assert [error["line"] for error in job.errors] == [2, 3, 4, 5, 6, 7]
+    # The report stays readable: a huge value is shortened in the reason and the reference.
+    assert all(len(error["reason"]) < 300 for error in job.errors)
+    assert all(len(error["reference"]) <= 41 for error in job.errors)
+
+
+def test_a_row_in_another_encoding_is_rejected_with_its_line_and_the_rest_loads(
+    client, network, setup, django_capture_on_commit_callbacks
+):
+    good = many_rows(3, {3: "É-3,logement,FS-69-001,2020-03-20,,"}).encode("utf-8")
+    bad_line = "Ç-5,logement,FS-69-001,2020-03-20,,\n".encode("cp1252")
+    client.force_login(RoleFactory(network_manager=True).user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("cases:import", args=[network.slug]),
+            {"file": SimpleUploadedFile("d.csv", good + bad_line, content_type="text/csv")},
+        )
+    job = CaseImport.objects.get()
+    assert (job.created, job.rejected) == (3, 1)
+    assert Case.objects.filter(reference="É-3").exists()
+    assert job.errors[0]["line"] == 5 and "encodage" in job.errors[0]["reason"]
+
+
+def test_a_reimport_after_a_rejected_year_resumes_and_creates_nothing_twice(network, setup):
+    content = many_rows(250, {202: "R-202,logement,FS-69-001,0001-01-01,,"})
+    first = run(network, content)
+    again = run(network, content)
+    assert (first.created, first.rejected) == (249, 1)
+    assert (again.status, again.created, again.updated, again.rejected) == ("done", 0, 0, 1)
+    assert Case.objects.count() == 249
+    fixed = run(network, content.replace("0001-01-01", "2020-03-20"))
+    assert (fixed.created, fixed.rejected) == (1, 0) and Case.objects.count() == 250
+
+
+def test_a_stopped_import_never_says_every_row_was_loaded(client, network, setup):
+    job = CaseImport.objects.create(
+        network=network,
+        file_name="dossiers.csv",
+        content=many_rows(3, {}),
+        status=CaseImport.Status.FAILED,
+        rows=300,
+        processed=200,
+        created=200,
+    )
+    client.force_login(RoleFactory(network_manager=True).user)
+    report = client.get(reverse("cases:import_job", args=[network.slug, job.pk])).content.decode()
+    assert "toutes les lignes ont été chargées" not in report
+    assert "200 lignes sur 300 ont été lues avant l’arrêt" in report

@@ -86,3 +86,33 @@ def test_without_wet_run_nothing_is_written(tmp_path, capsys):
     assert not ServicePoint.objects.exists() and not ImportRun.objects.exists()
     out = capsys.readouterr()
     assert "2 created" in out.out and "line 4" in out.err
+
+
+def test_fields_too_large_for_their_column_are_rejected_with_their_line_and_the_rest_loads(
+    tmp_path,
+):
+    header = GOOD_AND_BAD.split("\n", 1)[0]
+    empty_days = "," * 7
+    rows = [
+        f"caf,69-1,Bon guichet,,69001,69381,,45.76,4.83,,,,,,,,{empty_days},",  # line 2: good
+        f"caf,69-2,{'N' * 201},,69001,69381,,45.76,4.83,,,,,,,,{empty_days},",  # 3: name
+        f"caf,{'9' * 61},Long identifiant,,69001,69381,,45.76,4.83,,,,,,,,{empty_days},",  # 4
+        f"caf,69-4,Téléphone,,69001,69381,,45.76,4.83,{'0' * 10_000},,,,,,,{empty_days},",  # 5
+        f"caf,69-5,Adresse,{'a' * 301},69001,69381,,45.76,4.83,,,,,,,,{empty_days},",  # 6
+        f"caf,69-6,Immense,,69001,69381,,1e309,4.83,,,,,,,,{empty_days},",  # line 7
+    ]
+    path = tmp_path / "caf.csv"
+    path.write_bytes(
+        "\n".join([header, *rows]).encode("utf-8")
+        + f"\ncaf,69-7,Crèche,,69001,69381,,45.76,4.83,,,,,,,,{empty_days},\n".encode("cp1252")
+        + f"caf,69-8,Après,,69001,69381,,45.76,4.83,,,,,,,,{empty_days},\n".encode()
+    )
+    run = directory_import(source="csv", path=path, wet_run=True)
+    lines = {e["line"]: e["reason"] for e in run.errors}
+    assert sorted(lines) == [3, 4, 5, 6, 7, 8]
+    assert "200" in lines[3] and "60" in lines[4] and "40" in lines[5] and "300" in lines[6]
+    assert "UTF-8" in lines[8]
+    assert all(len(reason) < 300 for reason in lines.values())
+    assert sorted(ServicePoint.objects.values_list("external_id", flat=True)) == ["69-1", "69-8"]
+    again = directory_import(source="csv", path=path, wet_run=True)
+    assert (again.created, again.updated, len(again.errors)) == (0, 0, 6)

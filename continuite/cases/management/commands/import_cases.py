@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from continuite.cases.importer import case_import_run
+from continuite.cases.importer import case_import_run, decode_upload
 from continuite.cases.models import CaseImport
 from continuite.service_points.models import Network
 
@@ -34,11 +34,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
-        raw = path.read_bytes()
-        try:
-            content = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            content = raw.decode("cp1252", errors="replace")
+        content = decode_upload(path.read_bytes())
 
         with tqdm(desc=path.name, unit=" rows", disable=no_progress, file=self.stderr) as bar:
 
