@@ -44,7 +44,7 @@ def test_steering_cannot_read_names_on_an_agenda(client, scene, steering):
         reverse("appointments:agenda", args=[scene.point.pk]), {"day": day.isoformat()}
     )
     assert response.status_code == 404
-    assert appointment.person.name not in response.content.decode()
+    assert appointment.contact_name not in response.content.decode()
 
 
 def test_steering_cannot_read_the_call_backs_of_a_site(client, scene, steering):

@@ -150,7 +150,7 @@ def test_without_javascript_the_code_step_keeps_what_was_typed_and_the_entry_the
     entered = _continue(client, confirmed)
     assert entered.status_code == 302
     entry = LotteryRequest.objects.get()
-    assert entry.phone_verified_at is not None and entry.person.email == "jeanne@example.fr"
+    assert entry.phone_verified_at is not None and entry.contact_email == "jeanne@example.fr"
     # The proof lasts a while: a second entry (another counter) asks no new code.
     other = counter(reason, "Guichet Villeurbanne")
     assert enter(client, reason, other, proven=False).status_code == 302
@@ -366,7 +366,7 @@ def test_in_high_demand_a_booking_waits_for_the_code_then_is_made_with_what_was_
     booked = _continue(client, confirmed)
     assert booked.status_code == 302 and "/rendez-vous/demande/" in booked["Location"]
     appointment = Appointment.objects.get()
-    assert (appointment.slot, appointment.person.email) == (slots[0], "jeanne@example.fr")
+    assert (appointment.slot, appointment.contact_email) == (slots[0], "jeanne@example.fr")
 
 
 def test_out_of_high_demand_a_booking_needs_no_code(client, busy):

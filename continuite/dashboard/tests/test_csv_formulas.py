@@ -105,8 +105,8 @@ def steering_coverage(client):
 def rehoming_run(client):
     scene = build_scene(per_reason=1)
     appointment = scene.appointments[0]
-    appointment.person.name = FORMULA
-    appointment.person.save(update_fields=["name"])
+    appointment.contact_name = FORMULA
+    appointment.save(update_fields=["contact_name"])
     run = RehomingRun.objects.create(
         service_point=scene.point, trigger="manual", status="done", total=1, processed=1
     )
@@ -152,4 +152,4 @@ def test_a_formula_typed_by_the_public_is_neutralised_in_the_rehoming_csv(client
 
     assert "'" + FORMULA in cells(response)
     assert FORMULA not in cells(response)
-    assert Appointment.objects.filter(person__name=FORMULA).exists()  # the data is untouched
+    assert Appointment.objects.filter(contact_name=FORMULA).exists()  # the data is untouched

@@ -80,15 +80,16 @@ def test_a_site_manager_cannot_manage_the_agents_of_another_site(client, site_ma
     assert Role.objects.filter(pk=stranger.pk).exists()
 
 
-def test_steering_sees_sites_but_never_manages_their_agents(client):
+def test_steering_neither_opens_a_sites_pages_nor_manages_its_agents(client):
     steering = RoleFactory(steering=True)
     point = ServicePointFactory()
     client.force_login(steering.user, backend="django.contrib.auth.backends.ModelBackend")
 
-    assert client.get(staff_url(point)).status_code == 403
-    assert invite(client, point).status_code == 403
+    # Steering teams see figures, never a site's pages (out of their scope: 404).
+    assert client.get(staff_url(point)).status_code == 404
+    assert invite(client, point).status_code == 404
     listing = client.get(reverse("service_points:manage_list")).content.decode()
-    assert point.name in listing and staff_url(point) not in listing
+    assert point.name not in listing and staff_url(point) not in listing
     assert not User.objects.filter(email="dominique@example.org").exists()
 
 
