@@ -416,7 +416,7 @@ def requested(request, token: str):
     the same whether the booking was made or refused for the person's cap (told by SMS)."""
     try:
         data = signing.Signer(salt=REQUESTED_SALT).unsign_object(token)
-    except signing.BadSignature:
+    except (signing.BadSignature, ValueError):
         return _invalid_link(request)
     slot = (
         Slot.objects.select_related("service_point", "service_point__network")
@@ -677,7 +677,8 @@ def lottery_entered(request, token: str):
     """Step 4 of a lottery reason: registered for the draw of that day, and what comes next."""
     try:
         data = signing.Signer(salt=LOTTERY_ENTRY_SALT).unsign_object(token)
-    except signing.BadSignature:
+    # A signed value that is not one of ours (an older link's format) is a bad link too.
+    except (signing.BadSignature, ValueError):
         return _invalid_link(request)
     reason = Reason.objects.filter(pk=data.get("reason")).first()
     point = ServicePoint.objects.filter(pk=data.get("point")).first()

@@ -101,7 +101,8 @@ EXPECTATIONS = {
     # accounts
     "accounts:login": Expect(get=EVERYONE, post=EVERYONE, public=True),
     "accounts:logout": Expect(post=EVERYONE, public=True),
-    "accounts:second_factor": Expect(get=AGENTS, post=AGENTS),
+    # the world's agents have no authenticator yet: refused (403), told to use their invitation
+    "accounts:second_factor": Expect(get=NOBODY, post=NOBODY),
     # enrolment follows an invitation link only: any other agent is sent back (302) to the
     # second-factor page, which offers no enrolment
     "accounts:enrol": Expect(get=AGENTS, post=AGENTS),
@@ -186,9 +187,10 @@ EXPECTATIONS = {
     "cases_steering:suspensions": Expect(get=NATIONAL, post=NATIONAL),
     # outreach: registers
     "outreach:registers": Expect(get=AGENTS),
-    "outreach:register": Expect(get=REGISTER_STAFF),
+    # the reason of a consultation is sent by POST before any name is shown
+    "outreach:register": Expect(get=REGISTER_STAFF, post=REGISTER_STAFF),
     "outreach:person_create": Expect(get=REGISTER_STAFF, post=REGISTER_STAFF),
-    "outreach:person": Expect(get=REGISTER_STAFF),
+    "outreach:person": Expect(get=REGISTER_STAFF, post=REGISTER_STAFF),
     "outreach:edit": Expect(get=REGISTER_STAFF, post=REGISTER_STAFF),
     "outreach:acknowledge": Expect(post=REGISTER_STAFF),
     "outreach:end": Expect(post=REGISTER_STAFF),

@@ -174,13 +174,24 @@ def _world(*, commune_code: str, neighbour_code: str, network_slug: str, tag: st
     )
     return World(
         tokens={
-            "appointments:callback_confirmation": signing.dumps(
-                {"ref": callback.reference}, salt=CALLBACK_CONFIRMATION_SALT
+            "appointments:callback_confirmation": signing.Signer(
+                salt=CALLBACK_CONFIRMATION_SALT
+            ).sign_object(
+                {
+                    "point": point.pk,
+                    "reason": reason.pk,
+                    "window": "any",
+                    "due_on": callback.due_at.date().isoformat(),
+                }
             )
             if secret
             else "lien-inconnu",
-            "appointments:lottery_entered": signing.dumps(
-                {"entry": lottery_entry.pk}, salt=LOTTERY_ENTRY_SALT
+            "appointments:lottery_entered": signing.Signer(salt=LOTTERY_ENTRY_SALT).sign_object(
+                {
+                    "reason": lottery_reason.pk,
+                    "point": point.pk,
+                    "draw_on": lottery_entry.draw_on.isoformat(),
+                }
             )
             if secret
             else "lien-inconnu",

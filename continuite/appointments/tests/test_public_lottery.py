@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
+from django.core import signing
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -11,6 +12,7 @@ from django.utils.translation import gettext
 from continuite.appointments.models import LotteryRequest, Mode, Slot
 from continuite.appointments.phones import normalize_phone
 from continuite.appointments.verification import proof_remember
+from continuite.appointments.views_public import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network
@@ -159,3 +161,12 @@ def test_a_tampered_registration_link_is_a_404(client, reason):
     response = client.get(tampered)
     assert response.status_code == 404
     assert fr("This link is not valid") in response.content.decode()
+
+
+def test_a_draw_link_signed_in_another_format_answers_a_clear_page_not_500(client):
+    """A link of the former format (signed with a timestamp) passes the signature check but is
+    no payload of ours: the person gets the page of a link that does not work."""
+    for name, salt in (("lottery_entered", LOTTERY_ENTRY_SALT), ("requested", REQUESTED_SALT)):
+        token = signing.dumps({"entry": 1}, salt=salt)
+        response = client.get(reverse(f"appointments:{name}", args=[token]))
+        assert response.status_code == 404
