@@ -63,6 +63,14 @@ def high_demand_in_force(reason_id: int, now: datetime) -> HighDemand | None:
     return HighDemand.objects.in_force(now).filter(reason_id=reason_id).order_by("-ends_at").first()
 
 
+def _end_in_force(reason: Reason, now: datetime) -> int:
+    """End the reason's periods in force at `now`; one that began at this very instant is
+    withdrawn (it cannot end when it starts). How many there were."""
+    periods = HighDemand.objects.in_force(now).filter(reason=reason)
+    withdrawn, _by_model = periods.filter(starts_at__gte=now).delete()
+    return withdrawn + periods.filter(starts_at__lt=now).update(ends_at=now)
+
+
 @transaction.atomic
 def high_demand_start(
     *, reason: Reason, actor, note: str, hours: int, now: datetime | None = None
@@ -74,7 +82,7 @@ def high_demand_start(
         raise ValidationError({"note": _("Say why this reason needs a code to book.")})
     if not 1 <= hours <= MAX_MANUAL_HOURS:
         raise ValidationError({"hours": _("Choose between 1 and 72 hours.")})
-    HighDemand.objects.in_force(now).filter(reason=reason).update(ends_at=now)
+    _end_in_force(reason, now)
     period = HighDemand.objects.create(
         reason=reason,
         starts_at=now,
@@ -92,7 +100,7 @@ def high_demand_start(
 def high_demand_stop(*, reason: Reason, actor, now: datetime | None = None) -> int:
     """A manager switches high demand off for a reason now (audited); how many periods ended."""
     now = now or timezone.now()
-    ended = HighDemand.objects.in_force(now).filter(reason=reason).update(ends_at=now)
+    ended = _end_in_force(reason, now)
     if ended:
         audit_record(actor=actor, action="high_demand_off", target=reason)
     _publish(reason.pk, None, now)

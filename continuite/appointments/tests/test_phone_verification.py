@@ -427,3 +427,17 @@ def test_in_high_demand_a_booking_of_a_slot_that_does_not_exist_is_a_404_and_sen
 
     assert response.status_code == 404
     assert not PhoneCode.objects.exists() and not Appointment.objects.exists()
+
+
+def test_high_demand_switched_twice_or_off_at_the_instant_it_began_changes_cleanly(busy):
+    """Two presses at the same instant (a double submit, the fuzz test's frozen clock) answered
+    500: ending the period in force at its own start broke the constraint end > start."""
+    reason, _slots = busy
+    manager = RoleFactory(network_manager=True).user
+
+    high_demand_start(reason=reason, actor=manager, note="Robots", hours=6, now=NOW)
+    again = high_demand_start(reason=reason, actor=manager, note="Encore", hours=2, now=NOW)
+
+    assert list(HighDemand.objects.values_list("pk", flat=True)) == [again.pk]
+    assert high_demand_stop(reason=reason, actor=manager, now=NOW) == 1
+    assert not HighDemand.objects.in_force(NOW).exists()
