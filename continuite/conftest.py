@@ -144,12 +144,18 @@ _rate_limit_windows = itertools.count(9 * 10**9)
 
 @pytest.fixture(autouse=True)
 def own_public_counters(monkeypatch):
-    """Each test counts its public requests in a minute and a day of its own: the cache outlives
-    a test, so another test's requests (same test client address, same phone numbers) never
-    count against its rate limits and SMS budgets."""
+    """Each test counts its public requests in a minute and a day of its own, and reads high
+    demand from copies of its own: the cache outlives a test, so another test's requests (same
+    test client address, same phone numbers) never count against its rate limits and SMS
+    budgets, nor its high demand switch a later test's reason."""
+    from continuite.appointments import high_demand
     from continuite.core import ratelimit
     from continuite.notifications import budget
 
     window = next(_rate_limit_windows)
     monkeypatch.setattr(ratelimit, "_window", lambda: window)
     monkeypatch.setattr(budget, "_day", lambda: window)
+    # The cached copy of a reason's high demand too: rolled-back ids come back on SQLite.
+    monkeypatch.setattr(
+        high_demand, "_cache_key", lambda reason_id: f"high-demand:{window}:{reason_id}"
+    )

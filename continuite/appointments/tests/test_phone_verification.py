@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from continuite.accounts.models import AuditLog
 from continuite.accounts.tests.factories import RoleFactory
+from continuite.appointments import high_demand
 from continuite.appointments.high_demand import (
     high_demand_detect,
     high_demand_in_force,
@@ -27,7 +28,6 @@ from continuite.appointments.models import (
     HighDemand,
     LotteryRequest,
     PhoneCode,
-    Reason,
 )
 from continuite.appointments.services import appointment_book
 from continuite.appointments.verification import code_hash, phone_code_check, phone_code_send
@@ -52,13 +52,6 @@ NOTICE = "Ces places sont très demandées : un code vous sera envoyé par SMS"
 def own_rate_limit_window(monkeypatch):
     window = next(_windows)
     monkeypatch.setattr(ratelimit, "_window", lambda: window)
-
-
-@pytest.fixture(autouse=True)
-def forget_high_demand():
-    """The cache outlives the test's rolled-back rows: forget the copies this test wrote."""
-    yield
-    cache.delete_many([f"high-demand:{pk}" for pk in Reason.objects.values_list("pk", flat=True)])
 
 
 @pytest.fixture
@@ -397,7 +390,7 @@ def test_the_booking_form_reads_high_demand_from_the_cache_and_the_job_restores_
     period = high_demand_start(reason=reason, actor=None, note="Ouverture", hours=1, now=NOW)
     assert high_demand_on(reason.pk, NOW) and not high_demand_on(reason.pk, period.ends_at)
 
-    cache.delete(f"high-demand:{reason.pk}")  # a flushed cache
+    cache.delete(high_demand._cache_key(reason.pk))  # a flushed cache
     assert not high_demand_on(reason.pk, NOW)
     high_demand_detect(now=NOW + timedelta(minutes=1))
     assert high_demand_on(reason.pk, NOW + timedelta(minutes=1))
