@@ -121,3 +121,18 @@ class ContactPersonFactory(factory.django.DjangoModelFactory):
     name = "Lucie Fictive"
     relation = "fille"
     phone = "+33199009999"
+
+
+def twins_in_lyon(last_name: str, **theirs) -> tuple[RegisteredPerson, RegisteredPerson]:
+    """The same person in Lyon 1er's register and in Lyon 2e's (`theirs`: more of the second)."""
+    mine = RegisteredPersonFactory(register=RegisterFactory(), last_name=last_name)
+    lyon_2 = Commune.objects.get(code="69382")
+    other = RegisteredPersonFactory(
+        register=RegisterFactory(commune=lyon_2),
+        last_name=last_name,
+        date_of_birth=mine.date_of_birth,
+        commune=lyon_2,
+        postcode="69002",
+        **theirs,
+    )
+    return mine, other

@@ -7,12 +7,11 @@ from django.urls import reverse
 
 from continuite.accounts.models import AuditLog
 from continuite.accounts.tests.factories import RoleFactory
-from continuite.core.models import Commune
 from continuite.outreach.models import MatchRequest
 from continuite.outreach.tests.factories import (
     RegisteredPersonFactory,
-    RegisterFactory,
     town_hall,
+    twins_in_lyon,
 )
 
 pytestmark = pytest.mark.django_db
@@ -21,17 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def twins():
     """The same person in Lyon 1er's register and in Lyon 2e's."""
-    mine = RegisteredPersonFactory(register=RegisterFactory(), last_name="Etafictive")
-    lyon_2 = Commune.objects.get(code="69382")
-    theirs = RegisteredPersonFactory(
-        register=RegisterFactory(commune=lyon_2),
-        last_name="Etafictive",
-        date_of_birth=mine.date_of_birth,
-        commune=lyon_2,
-        postcode="69002",
-        address="9 impasse Secrète",
-    )
-    return mine, theirs
+    return twins_in_lyon("Etafictive", address="9 impasse Secrète")
 
 
 @pytest.fixture

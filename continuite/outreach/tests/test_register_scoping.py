@@ -5,12 +5,10 @@ import pytest
 from django.urls import reverse
 
 from continuite.accounts.tests.factories import RoleFactory
-from continuite.core.models import Commune
 from continuite.outreach.models import CallPlan
 from continuite.outreach.tests.factories import (
-    RegisteredPersonFactory,
-    RegisterFactory,
     town_hall,
+    twins_in_lyon,
 )
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def twins():
     """The same person in Lyon 1er's register and in Lyon 2e's."""
-    mine = RegisteredPersonFactory(register=RegisterFactory(), last_name="Zetafictive")
-    lyon_2 = Commune.objects.get(code="69382")
-    elsewhere = RegisteredPersonFactory(
-        register=RegisterFactory(commune=lyon_2),
-        last_name="Zetafictive",
-        date_of_birth=mine.date_of_birth,
-        commune=lyon_2,
-        postcode="69002",
-    )
-    return mine, elsewhere
+    return twins_in_lyon("Zetafictive")
 
 
 @pytest.fixture
