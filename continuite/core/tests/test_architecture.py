@@ -2,8 +2,11 @@
 
 The imports of every module of the `continuite` package are read with `ast`, not by importing
 it: top-level imports, imports inside functions (a lazy import hides a dependency as well as a
-cycle), `from . import x` and other relative imports resolved to absolute module names, and
-imports under `if TYPE_CHECKING:` (a type is a dependency too).
+cycle), `from . import x` and other relative imports resolved to absolute module names,
+imports under `if TYPE_CHECKING:` (a type is a dependency too), and modules or models reached by
+a constant name (`import_string("continuite.dashboard...")`, `apps.get_model("dashboard", ...)`),
+so a rule cannot be dodged by spelling the import as a string. A name held in data (the composer
+path a message stores) is a registry, not an import, and is not read.
 
 Direction rules (DESIGN.md, "Dependencies point down"):
 - no pillar (appointments, cases, protocol, outreach) imports `dashboard`, the read side;
@@ -73,10 +76,12 @@ class Import:
     source: str
     target: str
     in_function: bool
+    by_name: bool = False
 
     def __str__(self) -> str:
         lazy = " (inside a function)" if self.in_function else ""
-        return f"{self.where}:{self.line} {self.target}{lazy}"
+        named = " (by name)" if self.by_name else ""
+        return f"{self.where}:{self.line} {self.target}{lazy}{named}"
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,7 @@ class _ImportCollector(ast.NodeVisitor):
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _inside_function
 
-    def _add(self, node: ast.stmt, target: str) -> None:
+    def _add(self, node: ast.stmt | ast.Call, target: str, *, by_name: bool = False) -> None:
         self.found.append(
             Import(
                 path=self.module.path,
@@ -139,6 +144,7 @@ class _ImportCollector(ast.NodeVisitor):
                 source=self.module.name,
                 target=target,
                 in_function=self.depth > 0,
+                by_name=by_name,
             )
         )
 
@@ -152,6 +158,36 @@ class _ImportCollector(ast.NodeVisitor):
             # `from package import submodule` depends on the submodule, not only the package.
             submodule = f"{base}.{alias.name}"
             self._add(node, submodule if submodule in self.known else base)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        # A module or model reached by a constant name is as much a dependency as an import:
+        # `import_string("continuite.dashboard.access.scope")`, `apps.get_model("dashboard", "X")`.
+        target = self._named_target(node)
+        if target:
+            self._add(node, target, by_name=True)
+        self.generic_visit(node)
+
+    def _named_target(self, node: ast.Call) -> str | None:
+        function = node.func
+        called = (
+            function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+        )
+        texts = [
+            arg.value
+            for arg in node.args
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+        ]
+        if not texts:
+            return None
+        if called in ("import_module", "import_string", "__import__"):
+            prefixes = [
+                ".".join(texts[0].split(".")[:n]) for n in range(texts[0].count(".") + 1, 0, -1)
+            ]
+            return next((name for name in prefixes if name in self.known), texts[0])
+        if called == "get_model":
+            package = self.module.name.partition(".")[0]
+            return f"{package}.{texts[0].partition('.')[0]}.models"
+        return None
 
 
 def imports_of(modules: list[Module]) -> list[Import]:
@@ -399,6 +435,31 @@ def test_the_checker_lets_imports_go_down_and_skips_migrations_and_test_fixtures
     assert direction_offences(package, "synthetic", FORBIDDEN) == [
         "synthetic/core/tests/test_calendar.py:1 synthetic.outreach.ladder "
         "(core -> outreach: a foundation never imports a pillar)"
+    ]
+
+
+def test_the_checker_finds_modules_and_models_reached_by_name(tmp_path):
+    package = _write_package(
+        tmp_path,
+        {
+            **APPS,
+            "dashboard/access.py": "def scope(): ...\n",
+            "protocol/views.py": """\
+                from django.apps import apps
+                from django.utils.module_loading import import_string
+
+                def page(registry):
+                    scope = import_string("synthetic.dashboard.access.scope")
+                    snapshot = apps.get_model("dashboard", "Snapshot")
+                    return import_string(registry[0]), scope, snapshot
+                """,
+        },
+    )
+    assert direction_offences(package, "synthetic", FORBIDDEN) == [
+        "synthetic/protocol/views.py:5 synthetic.dashboard.access (inside a function) (by name) "
+        "(protocol -> dashboard: a pillar never imports the read side)",
+        "synthetic/protocol/views.py:6 synthetic.dashboard.models (inside a function) (by name) "
+        "(protocol -> dashboard: a pillar never imports the read side)",
     ]
 
 
