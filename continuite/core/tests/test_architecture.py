@@ -8,10 +8,12 @@ a constant name (`import_string("continuite.dashboard...")`, `apps.get_model("da
 so a rule cannot be dodged by spelling the import as a string. A name held in data (the composer
 path a message stores) is a registry, not an import, and is not read.
 
-Direction rules (DESIGN.md, "Dependencies point down"):
+Direction rules (DESIGN.md, "Dependencies point down"), from the layers of `LAYERS`:
 - no pillar (appointments, cases, protocol, outreach) imports `dashboard`, the read side;
 - `appointments` and `cases` import neither `protocol` nor `outreach`;
-- `service_points`, `notifications`, `accounts` and `core` import no pillar.
+- `service_points`, `notifications`, `accounts` and `core` import no pillar;
+- and the foundations keep their order: `service_points` above `accounts` and `notifications`,
+  above `core`, which imports no other app.
 
 Cycle rule: the modules of one app import each other without a cycle. An import inside a
 function is the usual way a cycle hides (`services` lazily importing `tasks`, which imports
@@ -20,11 +22,11 @@ function is the usual way a cycle hides (`services` lazily importing `tasks`, wh
 What is excluded, and why:
 - `migrations/` directories: a migration is frozen history; it names other apps' migrations in
   its dependencies and may import what the code was when it was written.
-- the fixtures of the test directories (`factories.py`, `*_factories.py`, `conftest.py`): a
-  lower app's fixture may build the world its tests run in with a pillar's factories (a service
-  point closed with appointments in it) without the lower app's code depending on that pillar.
-  The tests themselves obey the direction rules: a test of `core` that drives the pillars' pages
-  tests the whole project and belongs in `tests_security/`.
+- the fixtures of the test directories (`factories.py`, `*_factories.py`, `conftest.py`), as
+  importers and as imported: a lower app's test may build the world it runs in with a higher
+  app's factories (an agent with a role to log in) without the lower app depending on that app.
+  Otherwise the tests obey the direction rules: a test of `core` that drives the pillars' pages
+  and forms tests the whole project and belongs in `tests_security/`.
 - project-level modules outside the apps (`settings.py`, `urls.py`, `celery.py`,
   `tests_security/`, `tests_browser/`...): they assemble every app, so they import all of them.
 
@@ -44,21 +46,43 @@ import continuite
 PACKAGE_ROOT = Path(continuite.__file__).resolve().parent
 PACKAGE = "continuite"
 
+# DESIGN.md's layers, lowest first: an app imports its own layer or lower ones, never higher.
+LAYERS = (
+    ("core",),
+    ("accounts", "notifications"),
+    ("service_points",),
+    ("appointments", "cases"),
+    ("protocol", "outreach"),
+    ("dashboard",),
+)
 PILLARS = frozenset({"appointments", "cases", "protocol", "outreach"})
 FOUNDATIONS = frozenset({"service_points", "notifications", "accounts", "core"})
 
-# app -> the apps it must never import, with the reason printed on failure.
-FORBIDDEN = {
-    **{pillar: {"dashboard": "a pillar never imports the read side"} for pillar in PILLARS},
-    **{
-        foundation: dict.fromkeys(PILLARS, "a foundation never imports a pillar")
-        for foundation in FOUNDATIONS
-    },
-}
-for _lower in ("appointments", "cases"):
-    FORBIDDEN[_lower].update(
-        dict.fromkeys(("protocol", "outreach"), "protocol and outreach call it, never the reverse")
-    )
+
+def _reason(importer: str, imported: str) -> str:
+    if importer in PILLARS and imported == "dashboard":
+        return "a pillar never imports the read side"
+    if importer in FOUNDATIONS and imported in PILLARS:
+        return "a foundation never imports a pillar"
+    if importer in ("appointments", "cases") and imported in ("protocol", "outreach"):
+        return "protocol and outreach call it, never the reverse"
+    return "imports point down the layers, never up"
+
+
+def forbidden_by(layers: tuple[tuple[str, ...], ...]) -> dict[str, dict[str, str]]:
+    """App -> the apps it must never import (those of a higher layer), with the reason."""
+    level = {app: index for index, layer in enumerate(layers) for app in layer}
+    return {
+        importer: {
+            imported: _reason(importer, imported)
+            for imported in level
+            if level[imported] > level[importer]
+        }
+        for importer in level
+    }
+
+
+FORBIDDEN = forbidden_by(LAYERS)
 
 TEST_FIXTURES = ("factories.py", "conftest.py")  # `campaign_factories.py` is one too
 
@@ -219,12 +243,17 @@ def _is_excluded(module_name: str, path: Path) -> bool:
     return "migrations" in parts or ("tests" in parts and path.name.endswith(TEST_FIXTURES))
 
 
+def _is_test_fixture(module_name: str) -> bool:
+    parts = module_name.split(".")
+    return "tests" in parts and f"{parts[-1]}.py".endswith(TEST_FIXTURES)
+
+
 def direction_offences(root: Path, package: str, forbidden: dict) -> list[str]:
     """Each import that goes against the design, as `file:line module: reason`."""
     apps = apps_under(root)
     offences = []
     for found in imports_of(modules_of(root, package)):
-        if _is_excluded(found.source, found.path):
+        if _is_excluded(found.source, found.path) or _is_test_fixture(found.target):
             continue
         importer = app_of(found.source, package, apps)
         imported = app_of(found.target, package, apps)
@@ -350,6 +379,11 @@ def test_imports_go_the_way_the_design_draws_them():
     assert not offences, _report("Imports against the design", offences)
 
 
+def test_every_app_has_its_layer():
+    # A new app placed nowhere would escape every direction rule.
+    assert apps_under(PACKAGE_ROOT) == {app for layer in LAYERS for app in layer}
+
+
 def test_no_app_has_an_import_cycle_between_its_modules():
     offences = cycle_offences(PACKAGE_ROOT, PACKAGE)
     assert not offences, _report("Imports that close a cycle", offences)
@@ -419,6 +453,22 @@ def test_the_checker_resolves_relative_imports_and_names_the_submodule(tmp_path)
     ]
 
 
+def test_the_checker_holds_the_foundations_to_their_layers(tmp_path):
+    package = _write_package(
+        tmp_path,
+        {
+            **APPS,
+            "service_points/apps.py": "",
+            "service_points/models.py": "from synthetic.core import models\n",
+            "core/models.py": "def scope():\n    from synthetic.service_points.models import X\n",
+        },
+    )
+    assert direction_offences(package, "synthetic", FORBIDDEN) == [
+        "synthetic/core/models.py:2 synthetic.service_points.models (inside a function) "
+        "(core -> service_points: imports point down the layers, never up)"
+    ]
+
+
 def test_the_checker_lets_imports_go_down_and_skips_migrations_and_test_fixtures(tmp_path):
     package = _write_package(
         tmp_path,
@@ -429,11 +479,14 @@ def test_the_checker_lets_imports_go_down_and_skips_migrations_and_test_fixtures
             "cases/models.py": "",
             "core/migrations/0002_data.py": "from synthetic.cases.models import *\n",
             "core/tests/factories.py": "from synthetic.outreach.ladder import *\n",
-            "core/tests/test_calendar.py": "import synthetic.outreach.ladder\n",
+            "core/tests/test_calendar.py": (
+                "from synthetic.outreach.tests.factories import PersonFactory\n"
+                "import synthetic.outreach.ladder\n"
+            ),
         },
     )
     assert direction_offences(package, "synthetic", FORBIDDEN) == [
-        "synthetic/core/tests/test_calendar.py:1 synthetic.outreach.ladder "
+        "synthetic/core/tests/test_calendar.py:2 synthetic.outreach.ladder "
         "(core -> outreach: a foundation never imports a pillar)"
     ]
 
