@@ -415,11 +415,20 @@ def _write_package(root: Path, files: dict[str, str]) -> Path:
 APPS = {f"{app}/apps.py": "" for app in ("core", "cases", "outreach", "dashboard", "protocol")}
 
 
+def offences_in(tmp_path: Path, files: dict[str, str]) -> list[str]:
+    """The direction offences of a synthetic package holding these files beside the apps."""
+    return direction_offences(_write_package(tmp_path, {**APPS, **files}), "synthetic", FORBIDDEN)
+
+
+def cycles_in(tmp_path: Path, files: dict[str, str]) -> list[str]:
+    """The cycle offences of a synthetic package holding these files beside the apps."""
+    return cycle_offences(_write_package(tmp_path, {**APPS, **files}), "synthetic")
+
+
 def test_the_checker_finds_a_pillar_importing_the_read_side_even_inside_a_function(tmp_path):
-    package = _write_package(
+    assert offences_in(
         tmp_path,
         {
-            **APPS,
             "dashboard/access.py": "def scope(): ...\n",
             "cases/views.py": """\
                 def page():
@@ -427,25 +436,22 @@ def test_the_checker_finds_a_pillar_importing_the_read_side_even_inside_a_functi
                     return scope()
                 """,
         },
-    )
-    assert direction_offences(package, "synthetic", FORBIDDEN) == [
+    ) == [
         "synthetic/cases/views.py:2 synthetic.dashboard.access (inside a function) "
         "(cases -> dashboard: a pillar never imports the read side)"
     ]
 
 
 def test_the_checker_resolves_relative_imports_and_names_the_submodule(tmp_path):
-    package = _write_package(
+    assert offences_in(
         tmp_path,
         {
-            **APPS,
             "outreach/phones.py": "",
             "core/helpers.py": "from ..outreach import phones\n",
             "cases/deadlines.py": "from ..protocol.models import Closure\n",
             "protocol/models.py": "class Closure: ...\n",
         },
-    )
-    assert direction_offences(package, "synthetic", FORBIDDEN) == [
+    ) == [
         "synthetic/cases/deadlines.py:1 synthetic.protocol.models "
         "(cases -> protocol: protocol and outreach call it, never the reverse)",
         "synthetic/core/helpers.py:1 synthetic.outreach.phones "
@@ -454,26 +460,23 @@ def test_the_checker_resolves_relative_imports_and_names_the_submodule(tmp_path)
 
 
 def test_the_checker_holds_the_foundations_to_their_layers(tmp_path):
-    package = _write_package(
+    assert offences_in(
         tmp_path,
         {
-            **APPS,
             "service_points/apps.py": "",
             "service_points/models.py": "from synthetic.core import models\n",
             "core/models.py": "def scope():\n    from synthetic.service_points.models import X\n",
         },
-    )
-    assert direction_offences(package, "synthetic", FORBIDDEN) == [
+    ) == [
         "synthetic/core/models.py:2 synthetic.service_points.models (inside a function) "
         "(core -> service_points: imports point down the layers, never up)"
     ]
 
 
 def test_the_checker_lets_imports_go_down_and_skips_migrations_and_test_fixtures(tmp_path):
-    package = _write_package(
+    assert offences_in(
         tmp_path,
         {
-            **APPS,
             "core/calendar.py": "",
             "outreach/ladder.py": "from synthetic.cases import models\nfrom ..core import calendar\n",
             "cases/models.py": "",
@@ -484,18 +487,16 @@ def test_the_checker_lets_imports_go_down_and_skips_migrations_and_test_fixtures
                 "import synthetic.outreach.ladder\n"
             ),
         },
-    )
-    assert direction_offences(package, "synthetic", FORBIDDEN) == [
+    ) == [
         "synthetic/core/tests/test_calendar.py:2 synthetic.outreach.ladder "
         "(core -> outreach: a foundation never imports a pillar)"
     ]
 
 
 def test_the_checker_finds_modules_and_models_reached_by_name(tmp_path):
-    package = _write_package(
+    assert offences_in(
         tmp_path,
         {
-            **APPS,
             "dashboard/access.py": "def scope(): ...\n",
             "protocol/views.py": """\
                 from django.apps import apps
@@ -507,8 +508,7 @@ def test_the_checker_finds_modules_and_models_reached_by_name(tmp_path):
                     return import_string(registry[0]), scope, snapshot
                 """,
         },
-    )
-    assert direction_offences(package, "synthetic", FORBIDDEN) == [
+    ) == [
         "synthetic/protocol/views.py:5 synthetic.dashboard.access (inside a function) (by name) "
         "(protocol -> dashboard: a pillar never imports the read side)",
         "synthetic/protocol/views.py:6 synthetic.dashboard.models (inside a function) (by name) "
@@ -517,10 +517,9 @@ def test_the_checker_finds_modules_and_models_reached_by_name(tmp_path):
 
 
 def test_the_checker_finds_a_cycle_hidden_by_a_function_level_import(tmp_path):
-    package = _write_package(
+    assert cycles_in(
         tmp_path,
         {
-            **APPS,
             "cases/services.py": """\
                 def case_close():
                     from . import tasks
@@ -529,8 +528,7 @@ def test_the_checker_finds_a_cycle_hidden_by_a_function_level_import(tmp_path):
             "cases/tasks.py": "from .services import case_close\n",
             "cases/views.py": "from .services import case_close\n",
         },
-    )
-    assert cycle_offences(package, "synthetic") == [
+    ) == [
         "synthetic/cases/services.py:2 synthetic.cases.tasks (inside a function) "
         "(cycle between synthetic.cases.services, synthetic.cases.tasks)",
         "synthetic/cases/tasks.py:1 synthetic.cases.services "
@@ -539,16 +537,17 @@ def test_the_checker_finds_a_cycle_hidden_by_a_function_level_import(tmp_path):
 
 
 def test_the_checker_accepts_tasks_importing_services(tmp_path):
-    package = _write_package(
-        tmp_path,
-        {
-            **APPS,
-            "cases/services.py": "from synthetic.cases import models\n",
-            "cases/models.py": "",
-            "cases/tasks.py": "from .services import case_close\n",
-        },
+    assert (
+        cycles_in(
+            tmp_path,
+            {
+                "cases/services.py": "from synthetic.cases import models\n",
+                "cases/models.py": "",
+                "cases/tasks.py": "from .services import case_close\n",
+            },
+        )
+        == []
     )
-    assert cycle_offences(package, "synthetic") == []
 
 
 def test_the_checker_measures_functions_without_their_docstring(tmp_path):
