@@ -89,6 +89,39 @@ PROCEDURES = [
 @transaction.atomic
 def demo_cases(agent_username: str = "agent.lyon") -> str:
     """Procedure types, and cases at the demo's service points taking appointments; once."""
+    types = _procedure_types()
+    if Case.objects.exists():
+        return "Cases already present: kept as they are."
+    agent = User.objects.filter(username=agent_username).first()
+    agent_points = set(agent.roles.values_list("service_point_id", flat=True)) if agent else set()
+    rng = random.Random(DEMO_SEED)
+    now = timezone.now()
+    cases = []
+    for point in _demo_points(agent_points):
+        offered = [t for t in types if t.network_id == point.network_id]
+        if not offered:
+            continue
+        for _index in range(rng.randint(*CASES_PER_POINT)):
+            cases.append(
+                _demo_case(
+                    rng,
+                    point=point,
+                    procedure=rng.choice(offered),
+                    number=len(cases) + 1,
+                    agent=agent if point.pk in agent_points else None,
+                    now=now,
+                )
+            )
+    Case.objects.bulk_create(cases, batch_size=2000)
+    CaseEvent.objects.bulk_create(
+        [CaseEvent(case=case, kind="received", note="") for case in cases], batch_size=2000
+    )
+    open_count = sum(case.status in Case.OPEN for case in cases)
+    return f"Cases: {len(types)} procedure types, {len(cases)} cases ({open_count} open)."
+
+
+def _procedure_types() -> list[ProcedureType]:
+    """The demo networks' procedure types, created on the first run and kept after."""
     types = []
     for network, code, label, amount, unit, silence, stop_rule, minutes in PROCEDURES:
         procedure, _created = ProcedureType.objects.get_or_create(
@@ -104,10 +137,11 @@ def demo_cases(agent_username: str = "agent.lyon") -> str:
             },
         )
         types.append(procedure)
-    if Case.objects.exists():
-        return "Cases already present: kept as they are."
-    agent = User.objects.filter(username=agent_username).first()
-    agent_points = set(agent.roles.values_list("service_point_id", flat=True)) if agent else set()
+    return types
+
+
+def _demo_points(agent_points: set[int]) -> list[ServicePoint]:
+    """The first town halls and France Services taking appointments, and the agent's points."""
     taking_appointments = (
         ServicePoint.objects.filter(
             opening_ranges__isnull=False, network__slug__in=["mairie", "france-services"]
@@ -117,48 +151,33 @@ def demo_cases(agent_username: str = "agent.lyon") -> str:
     )
     points = {p.pk: p for p in taking_appointments}
     points.update({p.pk: p for p in ServicePoint.objects.filter(pk__in=agent_points)})
-    rng = random.Random(DEMO_SEED)
-    now = timezone.now()
-    cases, counter = [], 0
-    for point in points.values():
-        offered = [t for t in types if t.network_id == point.network_id]
-        if not offered:
-            continue
-        for _index in range(rng.randint(*CASES_PER_POINT)):
-            counter += 1
-            procedure = rng.choice(offered)
-            received_at = now - timedelta(
-                days=rng.randint(0, DAYS_OF_HISTORY), hours=rng.randint(0, 9)
-            )
-            deadline = compute_deadline(
-                procedure_type=procedure,
-                departement_code=point.departement_id,
-                received_at=received_at,
-                stops=[],
-                windows=[],
-                now=now,
-            )
-            status, decided_at = _fate(rng, received_at, deadline.at, now)
-            cases.append(
-                Case(
-                    reference=f"{procedure.code[:3].upper()}-{received_at:%Y}-{counter:05d}",
-                    network_id=point.network_id,
-                    procedure_type=procedure,
-                    service_point=point,
-                    received_at=received_at,
-                    assigned_to=agent if point.pk in agent_points and rng.random() < 0.6 else None,
-                    status=status,
-                    decided_at=decided_at,
-                    deadline_at=deadline.at,
-                    deadline_explanation=deadline.explanation,
-                )
-            )
-    Case.objects.bulk_create(cases, batch_size=2000)
-    CaseEvent.objects.bulk_create(
-        [CaseEvent(case=case, kind="received", note="") for case in cases], batch_size=2000
+    return list(points.values())
+
+
+def _demo_case(rng, *, point, procedure, number: int, agent, now) -> Case:
+    """One case received in the last months; older ones mostly decided, by its legal deadline."""
+    received_at = now - timedelta(days=rng.randint(0, DAYS_OF_HISTORY), hours=rng.randint(0, 9))
+    deadline = compute_deadline(
+        procedure_type=procedure,
+        departement_code=point.departement_id,
+        received_at=received_at,
+        stops=[],
+        windows=[],
+        now=now,
     )
-    open_count = sum(case.status in Case.OPEN for case in cases)
-    return f"Cases: {len(types)} procedure types, {len(cases)} cases ({open_count} open)."
+    status, decided_at = _fate(rng, received_at, deadline.at, now)
+    return Case(
+        reference=f"{procedure.code[:3].upper()}-{received_at:%Y}-{number:05d}",
+        network_id=point.network_id,
+        procedure_type=procedure,
+        service_point=point,
+        received_at=received_at,
+        assigned_to=agent if agent and rng.random() < 0.6 else None,
+        status=status,
+        decided_at=decided_at,
+        deadline_at=deadline.at,
+        deadline_explanation=deadline.explanation,
+    )
 
 
 def _fate(rng, received_at, deadline_at, now):
