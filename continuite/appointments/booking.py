@@ -59,12 +59,12 @@ def _status_at(at: str) -> str:
         ORDER BY c.starts_at DESC, c.id DESC LIMIT 1), '{CrisisStatus.OPEN.value}')"""
 
 
-def _slot_read_sql(vendor: str) -> str:
+def _slot_read_sql(vendor: str, draw_id: bool = True) -> str:
     reason_columns = ", ".join(f"r.{f.column}" for f in _REASON_FIELDS)
-    postgresql = vendor == "postgresql"
+    postgresql = vendor == "postgresql" and draw_id
     return f"""
         SELECT s.service_point_id, s.opening_range_id, s.mode, s.starts_at, s.ends_at,
-          sp.departement_id,
+          s.capacity, s.held_for_emergencies, s.booked, s.over_capacity, sp.departement_id,
           {_status_at("s.starts_at")} AS point_status,
           {_status_at("%(now)s")} AS point_status_now,
           EXISTS (
@@ -128,13 +128,16 @@ class SlotRead:
     appointment_id: int | None
 
 
-def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None:
+def slot_read(
+    *, slot_id: int, reason_id: int, now: datetime, draw_id: bool = True
+) -> SlotRead | None:
     """The slot and the reason for a booking, or None if either does not exist.
 
-    The slot carries `point_status` (its service point's status at its start),
+    The slot carries its seats, `point_status` (its service point's status at its start),
     `point_status_now`, `serves_reason` (its opening range serves the reason) and
     `reason_closure` (a partial closure of the reason overlaps it; its hours of the day are
-    left to `rules.slot_reason_closed`).
+    left to `rules.slot_reason_closed`): what `rules.slot_refusal` checks. A page that only
+    checks passes `draw_id=False` (no appointment id drawn).
     """
     params = {
         "slot": slot_id,
@@ -142,14 +145,13 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None
         "now": connection.ops.adapt_datetimefield_value(now),
     }
     with _cursor() as cursor:
-        cursor.execute(_sql("slot_read", _slot_read_sql), params)
+        name = "slot_read" if draw_id else "slot_read:check"
+        cursor.execute(_sql(name, lambda vendor: _slot_read_sql(vendor, draw_id)), params)
         row = cursor.fetchone()
     if row is None:
         return None
-    (point_id, range_id, mode, starts_at, ends_at, departement, status, status_now, serves) = row[
-        :9
-    ]
-    closure, appointment_id, reason_values = row[9], row[10], row[11:]
+    point_id, range_id, mode, starts_at, ends_at, capacity, held, booked, over = row[:9]
+    departement, status, status_now, serves, closure, appointment_id = row[9:15]
     slot = Slot(
         pk=slot_id,
         service_point_id=point_id,
@@ -157,12 +159,14 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None
         mode=mode,
         starts_at=_aware(starts_at),
         ends_at=_aware(ends_at),
+        capacity=capacity,
+        held_for_emergencies=held,
+        booked=booked,
+        over_capacity=bool(over),
     )
     slot.point_status, slot.point_status_now = status, status_now
     slot.serves_reason, slot.reason_closure = bool(serves), bool(closure)
-    reason = Reason.from_db(
-        connection.alias, [f.attname for f in _REASON_FIELDS], list(reason_values)
-    )
+    reason = Reason.from_db(connection.alias, [f.attname for f in _REASON_FIELDS], list(row[15:]))
     return SlotRead(slot, reason, departement, appointment_id)
 
 
