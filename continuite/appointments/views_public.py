@@ -213,21 +213,19 @@ CODE_NOTICE = gettext_lazy(
 )
 
 
-def _reason_for(slot_id: int, value) -> Reason | None:
-    """The reason named by the form, if the slot serves it online; the slot's only one if unnamed."""
-    reasons = online_reasons().filter(opening_ranges__slots=slot_id)
+def _reason_for(slot_id: int, value) -> int | None:
+    """The id of the reason the link names (the rules judge it), or the slot's only reason
+    booked online when it names none."""
     if value not in (None, ""):
-        try:
-            pk = int(value)
-        except (TypeError, ValueError):
-            return None
-        return next(iter(reasons.filter(pk=pk).order_by()), None)
-    only = list(reasons[:2])
+        return _reason_sent(value)
+    only = list(
+        online_reasons().filter(opening_ranges__slots=slot_id).values_list("pk", flat=True)[:2]
+    )
     return only[0] if len(only) == 1 else None
 
 
 def _reason_sent(value) -> int | None:
-    """The id of the reason a sent form names: the rules check that it is booked online there."""
+    """The id of the reason a form or a link names: the rules check it is booked online there."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -309,8 +307,8 @@ def book(request, slot_id: int):
     """
     now = timezone.now()
     if request.method == "GET":
-        reason = _reason_for(slot_id, request.GET.get("reason"))
-        slot, reason, problem = _slot_checked(slot_id, reason and reason.pk, now)
+        reason_id = _reason_for(slot_id, request.GET.get("reason"))
+        slot, reason, problem = _slot_checked(slot_id, reason_id, now)
         slot = _with_point(slot)
         if problem:
             return _book_page(request, slot, reason, {"problem": problem}, status=409)
