@@ -83,6 +83,12 @@ def lottery_enter(
             )
     except IntegrityError as exc:  # the same number entered at the same moment
         raise ValidationError(_("You are already registered for this draw.")) from exc
+    _entered_tell(request, reason, service_point, draw_on)
+    return request
+
+
+def _entered_tell(request: LotteryRequest, reason: Reason, service_point: ServicePoint, draw_on):
+    """The SMS confirming an entry in the draw."""
     with translation.override("fr"):  # people read French, whatever the page's language
         body = _(
             "Registered for the draw of %(date)s for “%(reason)s” at %(point)s. You will get the result by SMS."
@@ -97,7 +103,6 @@ def lottery_enter(
         body=body,
         dedup_key=f"lottery:{request.pk}:entered",
     )
-    return request
 
 
 def _already_entered_tell(entry: LotteryRequest, now: datetime) -> None:

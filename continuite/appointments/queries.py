@@ -120,24 +120,7 @@ def earliest_slots(
     4. the chosen slots with their service points.
     """
     now = now or timezone.now()
-    rows = (
-        ServicePoint.objects.not_closed_at(now)
-        .in_box(*bounding_box(latitude, longitude, radius_km))
-        .filter(
-            network_id=reason.network_id,
-            opening_ranges__reasons=reason,
-            opening_ranges__ended_at__isnull=True,
-        )
-        .order_by()
-        .values_list("opening_ranges__id", "pk", "latitude", "longitude")
-    )
-    distances: dict[int, float] = {}
-    range_km: dict[int, float] = {}
-    for range_id, point_id, point_lat, point_lon in rows:
-        if point_id not in distances:
-            distances[point_id] = haversine_km(latitude, longitude, point_lat, point_lon)
-        if distances[point_id] <= radius_km:
-            range_km[range_id] = distances[point_id]
+    distances, range_km = _ranges_within(reason, latitude, longitude, radius_km, now)
     if not range_km:
         return []
     first, _last = booking_window(reason, now)
@@ -161,6 +144,32 @@ def earliest_slots(
     offers = [SlotOffer(s, distances[s.service_point_id]) for s in slots]
     offers.sort(key=lambda o: (o.slot.starts_at, o.distance_km, o.slot.pk))
     return offers[:limit]
+
+
+def _ranges_within(
+    reason: Reason, latitude: float, longitude: float, radius_km: float, now: datetime
+) -> tuple[dict[int, float], dict[int, float]]:
+    """The distances (km) of the points of the reason's network in the box, not closed now,
+    and of their ranges serving the reason within the circle (one query)."""
+    rows = (
+        ServicePoint.objects.not_closed_at(now)
+        .in_box(*bounding_box(latitude, longitude, radius_km))
+        .filter(
+            network_id=reason.network_id,
+            opening_ranges__reasons=reason,
+            opening_ranges__ended_at__isnull=True,
+        )
+        .order_by()
+        .values_list("opening_ranges__id", "pk", "latitude", "longitude")
+    )
+    distances: dict[int, float] = {}
+    range_km: dict[int, float] = {}
+    for range_id, point_id, point_lat, point_lon in rows:
+        if point_id not in distances:
+            distances[point_id] = haversine_km(latitude, longitude, point_lat, point_lon)
+        if distances[point_id] <= radius_km:
+            range_km[range_id] = distances[point_id]
+    return distances, range_km
 
 
 def _first_slots(slots, range_km: dict[int, float], limit: int) -> list[tuple[int, datetime]]:

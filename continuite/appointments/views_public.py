@@ -307,16 +307,7 @@ def book(request, slot_id: int):
     """
     now = timezone.now()
     if request.method == "GET":
-        reason_id = _reason_for(slot_id, request.GET.get("reason"))
-        slot, reason, problem = _slot_checked(slot_id, reason_id, now)
-        slot = _with_point(slot)
-        if problem:
-            return _book_page(request, slot, reason, {"problem": problem}, status=409)
-        q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
-        form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
-        if high_demand_on(reason.pk, now):
-            messages.info(request, CODE_NOTICE)
-        return _book_page(request, slot, reason, {"form": form}, status=200)
+        return _book_form_page(request, slot_id, now)
     form = BookingForm(request.POST)
     if form.is_valid() and high_demand_on(form.cleaned_data["reason"], now):
         # High demand: the code sent to the phone first (the step keeps the form sent); a slot
@@ -360,6 +351,20 @@ def book(request, slot_id: int):
                 _requested_url(earlier.slot_id, {"reason": earlier.reason_id, "mode": earlier.mode})
             )
     return _refusal_page(request, slot_id, form, refusal, now)
+
+
+def _book_form_page(request, slot_id: int, now):
+    """Step 3 shown: the form for the slot, or why the rules refuse it now."""
+    reason_id = _reason_for(slot_id, request.GET.get("reason"))
+    slot, reason, problem = _slot_checked(slot_id, reason_id, now)
+    slot = _with_point(slot)
+    if problem:
+        return _book_page(request, slot, reason, {"problem": problem}, status=409)
+    q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
+    form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
+    if high_demand_on(reason.pk, now):
+        messages.info(request, CODE_NOTICE)
+    return _book_page(request, slot, reason, {"form": form}, status=200)
 
 
 def _refusal_page(request, slot_id: int, form, refusal: ValidationError | None, now):
