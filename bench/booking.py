@@ -1085,8 +1085,10 @@ def http_phase(pools: list[list], phase: int) -> tuple[int, int, float] | str:
                     )
                     response = server.getresponse()
                     response.read()
-                    if response.status == 302 and "/confirmation/" in (
-                        response.getheader("Location") or ""
+                    # The page answers a booking with the request recorded (`requested`).
+                    location = response.getheader("Location") or ""
+                    if response.status == 302 and (
+                        "/demande/" in location or "/confirmation/" in location
                     ):
                         booked += 1
                     elif response.status in (400, 409):
