@@ -32,7 +32,7 @@ every 15 minutes). Then:
     the second in the opposite order, each after a CHECKPOINT, and each phase's rate is that
     of its two rounds together:
     (iii) raw SQL with psycopg, the floor: the same writes as a booking, as one statement
-          in one transaction (`BOOKING_WRITES`: the person, the seat under its guard of a
+          run in autocommit, its own transaction as the product's is (`BOOKING_WRITES`: the person, the seat under its guard of a
           free seat and of the person's cap, the appointment, its history line and its SMS
           in the outbox). For information, the guarded UPDATE of the seat counter plus the
           INSERT of the appointment alone are measured too, and the ratios against them
@@ -114,6 +114,7 @@ from bench.search import (  # noqa: E402
     timed,
 )
 from continuite.appointments.models import (  # noqa: E402
+    Appointment,
     HealthProtocol,
     Mode,
     OpeningRange,
@@ -121,6 +122,7 @@ from continuite.appointments.models import (  # noqa: E402
     Reason,
     Slot,
 )
+from continuite.appointments.rules import seats_free_sql  # noqa: E402
 from continuite.appointments.services import appointment_book, new_reference  # noqa: E402
 from continuite.appointments.slots import plan_slots  # noqa: E402
 from continuite.appointments.tasks import release_emergency_seats  # noqa: E402
@@ -195,6 +197,11 @@ HISTORY_NAME = "Historique du banc "
 HISTORY_PEOPLE = 150_000
 HISTORY_APPOINTMENTS = 200_000
 PHONE_BASE = 790_000_000  # 07 90 00 00 00 and up: valid French mobiles
+# How the benchmark's people are found again (a person is only a phone number).
+BENCH_PHONES, HISTORY_PHONES = "+3379", "+3364"
+SEAT_FREE = seats_free_sql()
+SEAT_FREE_S = seats_free_sql(alias="s")
+ACTIVE = ", ".join(f"'{status.value}'" for status in Appointment.ACTIVE)
 GUNICORN_WORKERS = 4
 
 
@@ -229,7 +236,7 @@ def data_is_stale() -> bool:
 def data_drop() -> None:
     """Remove the benchmark's reasons, ranges, protocols and slots (before rebuilding them)."""
     people_cleanup()
-    people_cleanup(HISTORY_NAME)
+    people_cleanup(HISTORY_PHONES)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
@@ -500,16 +507,16 @@ def history_load() -> int:
     lines and messages of the past weeks (HISTORY_APPOINTMENTS cancelled appointments of
     HISTORY_PEOPLE people, on the benchmark's slots); none holds a seat. Without them the
     tables hold only a run's own rows, and PostgreSQL plans the booking for empty tables."""
-    if Person.objects.filter(name__startswith=HISTORY_NAME).exists():
+    if Person.objects.filter(phone__startswith=HISTORY_PHONES).exists():
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO appointments_person (phone, email, name, created_at)
-            SELECT '+3364' || lpad(n::text, 7, '0'), '', %s || n, now() - interval '30 days'
+            INSERT INTO appointments_person (phone, created_at)
+            SELECT '+3364' || lpad(n::text, 7, '0'), now() - interval '30 days'
             FROM generate_series(1, %s) n
             """,
-            [HISTORY_NAME, HISTORY_PEOPLE],
+            [HISTORY_PEOPLE],
         )
         cursor.execute(
             """
@@ -537,12 +544,14 @@ def history_load() -> int:
         cursor.execute(
             """
             INSERT INTO appointments_appointment (id, reference, slot_id, service_point_id,
-              reason_id, person_id, mode, starts_at, ends_at, status, takes_seat, created_at)
+              reason_id, person_id, mode, starts_at, ends_at, status, takes_seat, created_at,
+              contact_name, contact_phone, contact_email)
             SELECT appointment_id, 'H' || lpad(n::text, 9, '0'), id, service_point_id,
               reason_id, person_id, mode, starts_at, ends_at, 'cancelled', true,
-              now() - interval '20 days'
+              now() - interval '20 days', %s || n, phone, ''
             FROM history
-            """
+            """,
+            [HISTORY_NAME],
         )
         cursor.execute(
             """
@@ -601,13 +610,13 @@ def reference_earliest(reason: Reason, latitude, longitude, points, now) -> list
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT s.id, s.service_point_id, s.starts_at
             FROM appointments_slot s
             JOIN appointments_openingrange_reasons rr ON rr.openingrange_id = s.opening_range_id
             WHERE rr.reason_id = %s AND s.service_point_id = ANY(%s) AND s.mode = ANY(%s)
               AND s.starts_at > %s AND s.starts_at >= %s AND s.starts_at <= %s
-              AND NOT s.over_capacity AND s.booked < s.capacity - s.held_for_emergencies
+              AND {SEAT_FREE_S}
             """,
             [
                 reason.pk,
@@ -724,14 +733,14 @@ def slot_pool(now: datetime) -> list[tuple[int, int, str]]:
     sample = random.Random(SEED).sample(point_ids, min(3000, len(point_ids)))
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT DISTINCT ON (s.id) s.id, r.id, s.mode
             FROM appointments_slot s
             JOIN appointments_openingrange_reasons rr ON rr.openingrange_id = s.opening_range_id
             JOIN appointments_reason r ON r.id = rr.reason_id
             WHERE s.service_point_id = ANY(%s)
               AND s.starts_at BETWEEN %s AND %s
-              AND NOT s.over_capacity AND s.booked < s.capacity - s.held_for_emergencies
+              AND {SEAT_FREE_S}
               AND r.label LIKE %s AND r.is_active AND r.public_booking AND NOT r.lottery
               AND ((s.mode = 'on_site' AND r.on_site) OR (s.mode = 'phone' AND r.by_phone))
               AND s.starts_at <= %s + make_interval(days => r.max_horizon_days)
@@ -811,26 +820,28 @@ def conninfo() -> dict:
 
 # The writes of a booking as one statement: the person, the seat under its guard (a free seat,
 # the person's cap of one active appointment for the reason), the appointment, its history
-# line and its SMS in the outbox.
+# line and its SMS in the outbox. The seat's guard and the active statuses are the product's
+# (`rules.seats_free_sql`, `Appointment.ACTIVE`).
 BOOKING_WRITES = """
     WITH person AS (
-      INSERT INTO appointments_person (phone, email, name, created_at)
-      VALUES (%(phone)s, '', %(name)s, now())
-      ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name
+      INSERT INTO appointments_person (phone, created_at)
+      VALUES (%(phone)s, now())
+      ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone
       RETURNING id
     ), seat AS (
       UPDATE appointments_slot SET booked = booked + 1
-      WHERE id = %(slot)s AND NOT over_capacity AND booked < capacity - held_for_emergencies
+      WHERE id = %(slot)s AND {SEAT_FREE}
         AND (SELECT count(*) FROM appointments_appointment a
-             JOIN appointments_person p ON p.id = a.person_id
-             WHERE p.phone = %(phone)s AND a.reason_id = %(reason)s
-               AND a.status IN ('booked', 'checked_in') AND a.starts_at > now()) < 1
+             WHERE a.contact_phone = %(phone)s AND a.reason_id = %(reason)s
+               AND a.status IN ({ACTIVE}) AND a.starts_at > now()) < 1
       RETURNING id, service_point_id, mode, starts_at, ends_at
     ), appointment AS (
       INSERT INTO appointments_appointment (reference, slot_id, service_point_id, reason_id,
-        person_id, mode, starts_at, ends_at, status, submission_key, takes_seat, created_at)
+        person_id, mode, starts_at, ends_at, status, submission_key, takes_seat, created_at,
+        contact_name, contact_phone, contact_email)
       SELECT %(reference)s, seat.id, seat.service_point_id, %(reason)s, person.id, seat.mode,
-        seat.starts_at, seat.ends_at, 'booked', %(key)s, true, now()
+        seat.starts_at, seat.ends_at, 'booked', %(key)s, true, now(),
+        %(name)s, %(phone)s, ''
       FROM seat, person
       RETURNING id
     ), event AS (
@@ -846,7 +857,7 @@ BOOKING_WRITES = """
       FROM appointment
     )
     SELECT count(*) FROM appointment
-"""
+""".replace("{SEAT_FREE}", SEAT_FREE).replace("{ACTIVE}", ACTIVE)
 
 
 def raw_phase(pools: list[list], phase: int) -> tuple[int, int, float]:
@@ -867,8 +878,9 @@ def raw_phase(pools: list[list], phase: int) -> tuple[int, int, float]:
                     "reference": new_reference(),
                     "key": uuid.uuid4(),
                 }
-                with conn.transaction():
-                    (written,) = conn.execute(BOOKING_WRITES, values).fetchone()
+                # One statement in autocommit: its own transaction, as the product's booking
+                # is (no BEGIN nor COMMIT round trip).
+                (written,) = conn.execute(BOOKING_WRITES, values).fetchone()
                 if written:
                     booked += 1
                 else:
@@ -882,7 +894,7 @@ def seat_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, floa
     """The guarded seat update and the insert of the appointment only, in psycopg."""
 
     def worker(index, pool, barrier):
-        person_id = person_ids[index]
+        person_id, phone = person_ids[index]
         booked = refused = 0
         with psycopg.connect(**conninfo(), autocommit=True) as conn:
             barrier.wait(timeout=120)
@@ -890,8 +902,7 @@ def seat_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, floa
                 with conn.transaction():
                     row = conn.execute(
                         "UPDATE appointments_slot SET booked = booked + 1"
-                        " WHERE id = %s AND NOT over_capacity"
-                        " AND booked < capacity - held_for_emergencies"
+                        f" WHERE id = %s AND {SEAT_FREE}"
                         " RETURNING service_point_id, mode, starts_at, ends_at",
                         [slot_id],
                     ).fetchone()
@@ -901,8 +912,9 @@ def seat_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, floa
                     conn.execute(
                         "INSERT INTO appointments_appointment (reference, slot_id,"
                         " service_point_id, reason_id, person_id, mode, starts_at, ends_at,"
-                        " status, takes_seat, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-                        " %s, 'booked', true, now())",
+                        " status, takes_seat, created_at, contact_name, contact_phone,"
+                        " contact_email) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'booked', true,"
+                        " now(), %s, %s, '')",
                         [
                             new_reference(),
                             slot_id,
@@ -912,6 +924,8 @@ def seat_phase(pools: list[list], person_ids: list[int]) -> tuple[int, int, floa
                             row[1],
                             row[2],
                             row[3],
+                            f"{PERSON_NAME} seat {slot_id}",
+                            phone,
                         ],
                     )
                 booked += 1
@@ -1071,8 +1085,10 @@ def http_phase(pools: list[list], phase: int) -> tuple[int, int, float] | str:
                     )
                     response = server.getresponse()
                     response.read()
-                    if response.status == 302 and "/confirmation/" in (
-                        response.getheader("Location") or ""
+                    # The page answers a booking with the request recorded (`requested`).
+                    location = response.getheader("Location") or ""
+                    if response.status == 302 and (
+                        "/demande/" in location or "/confirmation/" in location
                     ):
                         booked += 1
                     elif response.status in (400, 409):
@@ -1105,11 +1121,11 @@ def overbooked() -> tuple[int, int]:
         )
         beyond = cursor.fetchone()[0]
         cursor.execute(
-            """
+            f"""
             SELECT count(*) FROM appointments_slot s
             LEFT JOIN (
                 SELECT slot_id, count(*) AS active FROM appointments_appointment
-                WHERE status IN ('booked', 'checked_in') GROUP BY slot_id
+                WHERE status IN ({ACTIVE}) GROUP BY slot_id
             ) a ON a.slot_id = s.id
             WHERE s.booked <> COALESCE(a.active, 0)
             """
@@ -1118,14 +1134,14 @@ def overbooked() -> tuple[int, int]:
     return beyond, miscounted
 
 
-def people_cleanup(name: str = PERSON_NAME) -> int:
+def people_cleanup(phones: str = BENCH_PHONES) -> int:
     """Delete the benchmark's people, appointments, events and messages; recount their slots;
     vacuum the tables they were in."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bench_person ON COMMIT DROP AS"
-            " SELECT id, phone FROM appointments_person WHERE name LIKE %s",
-            [name + "%"],
+            " SELECT id, phone FROM appointments_person WHERE phone LIKE %s",
+            [phones + "%"],
         )
         cursor.execute(
             "CREATE TEMP TABLE bench_appointment ON COMMIT DROP AS"
@@ -1148,10 +1164,10 @@ def people_cleanup(name: str = PERSON_NAME) -> int:
         )
         cursor.execute("DELETE FROM appointments_person WHERE id IN (SELECT id FROM bench_person)")
         cursor.execute(
-            """
+            f"""
             UPDATE appointments_slot s SET booked = (
                 SELECT count(*) FROM appointments_appointment a
-                WHERE a.slot_id = s.id AND a.status IN ('booked', 'checked_in'))
+                WHERE a.slot_id = s.id AND a.status IN ({ACTIVE}))
             WHERE s.id IN (SELECT DISTINCT slot_id FROM bench_appointment)
             """
         )
@@ -1166,16 +1182,13 @@ def people_cleanup(name: str = PERSON_NAME) -> int:
     return count
 
 
-def raw_people(count: int) -> list[int]:
+def raw_people(count: int) -> list[tuple[int, str]]:
+    """People (id, phone) for the seat-only phase, from the numbers of block 0."""
     from continuite.appointments.phones import normalize_phone
 
     phones = Phones(0)
-    return [
-        Person.objects.create(
-            name=f"{PERSON_NAME} sql {i}", phone=normalize_phone(phones.take())
-        ).pk
-        for i in range(count)
-    ]
+    people = [Person.objects.create(phone=normalize_phone(phones.take())) for _i in range(count)]
+    return [(person.pk, person.phone) for person in people]
 
 
 def combined(outcomes: list) -> tuple[int, int, float] | str:

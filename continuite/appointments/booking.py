@@ -39,9 +39,18 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 
 from continuite.notifications.models import Message
-from continuite.service_points.models import CrisisStatus
+from continuite.service_points.models import ServicePoint, status_in_force_sql
 
-from .models import Appointment, AppointmentEvent, Reason, Slot
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    ClosedWindow,
+    OpeningRange,
+    Person,
+    Reason,
+    Slot,
+)
+from .rules import seats_free_sql
 
 _REASON_FIELDS = list(Reason._meta.concrete_fields)
 
@@ -50,38 +59,47 @@ CAP_REACHED, SLOT_TAKEN, PERSON_CHANGED = "cap_reached", "slot_taken", "person_c
 _REFUSED = "booking refused: "
 
 
-def _status_at(at: str) -> str:
-    """The crisis status in force at `at` for the slot's service point, as `status_in_force`."""
-    return f"""COALESCE((
-        SELECT c.status FROM service_points_statuschange c
-        WHERE c.service_point_id = s.service_point_id AND c.starts_at <= {at}
-          AND (c.ends_at IS NULL OR c.ends_at > {at})
-        ORDER BY c.starts_at DESC, c.id DESC LIMIT 1), '{CrisisStatus.OPEN.value}')"""
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def _slot_read_sql(vendor: str) -> str:
-    reason_columns = ", ".join(f"r.{f.column}" for f in _REASON_FIELDS)
-    postgresql = vendor == "postgresql"
+def _column(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+def _slot_read_sql(vendor: str, draw_id: bool = True) -> str:
+    """The read of `slot_read`, built from the models and from the status in force of
+    service_points rather than restating them."""
+    reason_columns = ", ".join(f"r.{connection.ops.quote_name(f.column)}" for f in _REASON_FIELDS)
+    ranges_reasons, windows_reasons = OpeningRange.reasons.through, ClosedWindow.reasons.through
+    drawn = (
+        f"nextval(pg_get_serial_sequence('{Appointment._meta.db_table}', 'id'))"
+        if vendor == "postgresql" and draw_id
+        else "NULL"
+    )
     return f"""
         SELECT s.service_point_id, s.opening_range_id, s.mode, s.starts_at, s.ends_at,
-          sp.departement_id,
-          {_status_at("s.starts_at")} AS point_status,
-          {_status_at("%(now)s")} AS point_status_now,
+          s.capacity, s.held_for_emergencies, s.booked, s.over_capacity, sp.departement_id,
+          {status_in_force_sql("s.service_point_id", "s.starts_at")} AS point_status,
+          {status_in_force_sql("s.service_point_id", "%(now)s")} AS point_status_now,
           EXISTS (
-            SELECT 1 FROM appointments_openingrange_reasons rr
-            WHERE rr.openingrange_id = s.opening_range_id AND rr.reason_id = r.id
+            SELECT 1 FROM {_table(ranges_reasons)} rr
+            WHERE rr.{_column(ranges_reasons, "openingrange")} = s.opening_range_id
+              AND rr.{_column(ranges_reasons, "reason")} = r.id
           ) AS serves_reason,
           EXISTS (
-            SELECT 1 FROM appointments_closedwindow w
-            JOIN appointments_closedwindow_reasons wr ON wr.closedwindow_id = w.id
-            WHERE w.service_point_id = s.service_point_id AND wr.reason_id = r.id
+            SELECT 1 FROM {_table(ClosedWindow)} w
+            JOIN {_table(windows_reasons)} wr
+              ON wr.{_column(windows_reasons, "closedwindow")} = w.id
+            WHERE w.service_point_id = s.service_point_id
+              AND wr.{_column(windows_reasons, "reason")} = r.id
               AND w.starts_at < s.ends_at AND (w.ends_at IS NULL OR w.ends_at > s.starts_at)
           ) AS reason_closure,
-          {"nextval(pg_get_serial_sequence('appointments_appointment', 'id'))" if postgresql else "NULL"},
+          {drawn},
           {reason_columns}
-        FROM appointments_slot s
-        JOIN service_points_servicepoint sp ON sp.id = s.service_point_id
-        JOIN appointments_reason r ON r.id = %(reason)s
+        FROM {_table(Slot)} s
+        JOIN {_table(ServicePoint)} sp ON sp.id = s.service_point_id
+        JOIN {_table(Reason)} r ON r.id = %(reason)s
         WHERE s.id = %(slot)s
     """
 
@@ -128,13 +146,16 @@ class SlotRead:
     appointment_id: int | None
 
 
-def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None:
+def slot_read(
+    *, slot_id: int, reason_id: int, now: datetime, draw_id: bool = True
+) -> SlotRead | None:
     """The slot and the reason for a booking, or None if either does not exist.
 
-    The slot carries `point_status` (its service point's status at its start),
+    The slot carries its seats, `point_status` (its service point's status at its start),
     `point_status_now`, `serves_reason` (its opening range serves the reason) and
     `reason_closure` (a partial closure of the reason overlaps it; its hours of the day are
-    left to `queries.reason_closed_at`).
+    left to `rules.slot_reason_closed`): what `rules.slot_refusal` checks. A page that only
+    checks passes `draw_id=False` (no appointment id drawn).
     """
     params = {
         "slot": slot_id,
@@ -142,14 +163,13 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None
         "now": connection.ops.adapt_datetimefield_value(now),
     }
     with _cursor() as cursor:
-        cursor.execute(_sql("slot_read", _slot_read_sql), params)
+        name = "slot_read" if draw_id else "slot_read:check"
+        cursor.execute(_sql(name, lambda vendor: _slot_read_sql(vendor, draw_id)), params)
         row = cursor.fetchone()
     if row is None:
         return None
-    (point_id, range_id, mode, starts_at, ends_at, departement, status, status_now, serves) = row[
-        :9
-    ]
-    closure, appointment_id, reason_values = row[9], row[10], row[11:]
+    point_id, range_id, mode, starts_at, ends_at, capacity, held, booked, over = row[:9]
+    departement, status, status_now, serves, closure, appointment_id = row[9:15]
     slot = Slot(
         pk=slot_id,
         service_point_id=point_id,
@@ -157,12 +177,14 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None
         mode=mode,
         starts_at=_aware(starts_at),
         ends_at=_aware(ends_at),
+        capacity=capacity,
+        held_for_emergencies=held,
+        booked=booked,
+        over_capacity=bool(over),
     )
     slot.point_status, slot.point_status_now = status, status_now
     slot.serves_reason, slot.reason_closure = bool(serves), bool(closure)
-    reason = Reason.from_db(
-        connection.alias, [f.attname for f in _REASON_FIELDS], list(reason_values)
-    )
+    reason = Reason.from_db(connection.alias, [f.attname for f in _REASON_FIELDS], list(row[15:]))
     return SlotRead(slot, reason, departement, appointment_id)
 
 
@@ -232,29 +254,37 @@ def _seat_write_sql(messages: int, email: bool) -> str:
         Appointment, _APPOINTMENT_FIELDS, "seat, person", extra={"person_id": "person.id"}
     )
     event = _insert_sql(AppointmentEvent, _EVENT_FIELDS, "seat")
+    person, appointments, slots = _table(Person), _table(Appointment), _table(Slot)
+    active_statuses = ", ".join(f"'{status.value}'" for status in Appointment.ACTIVE)
+    same_contact = (
+        "(a.contact_phone = %s OR UPPER(a.contact_email) = UPPER(%s))"
+        if email
+        else "a.contact_phone = %s"
+    )
     parts = [
         # The person's row as this statement's snapshot sees it (none for a first booking).
-        "known AS (SELECT xmin AS version FROM appointments_person WHERE phone = %s)",
+        f"known AS (SELECT xmin AS version FROM {person} WHERE phone = %s)",
         # The person is only the phone's row: rewritten as it is, for its lock and its version
         # (a form never changes what another booking holds).
-        """person AS (
-            INSERT INTO appointments_person (phone, created_at) VALUES (%s, %s)
+        f"""person AS (
+            INSERT INTO {person} (phone, created_at) VALUES (%s, %s)
             ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone
-            WHERE appointments_person.xmin IS NOT DISTINCT FROM (SELECT version FROM known)
+            WHERE {person}.xmin IS NOT DISTINCT FROM (SELECT version FROM known)
             RETURNING id
         )""",
         # As `services.active_for_reason`: by the contact's phone, or its email when one is
         # given. Written without the email when there is none, so that the prepared plan is
         # the phone's.
         f"""active AS (
-            SELECT count(*) AS n FROM appointments_appointment a
-            WHERE {"(a.contact_phone = %s OR UPPER(a.contact_email) = UPPER(%s))" if email else "a.contact_phone = %s"}
-              AND a.reason_id = %s AND a.status IN ('booked', 'checked_in')
+            SELECT count(*) AS n FROM {appointments} a
+            WHERE {same_contact}
+              AND a.reason_id = %s AND a.status IN ({active_statuses})
               AND a.starts_at > %s AND a.id IS DISTINCT FROM %s
         )""",
-        """seat AS (
-            UPDATE appointments_slot SET booked = booked + 1
-            WHERE id = %s AND NOT over_capacity AND booked < capacity - held_for_emergencies
+        # The seat predicate of the rules (`rules.SEAT_FREE`), in SQL.
+        f"""seat AS (
+            UPDATE {slots} SET booked = booked + 1
+            WHERE id = %s AND {seats_free_sql()}
               AND (SELECT n FROM active) < %s AND EXISTS (SELECT 1 FROM person)
             RETURNING id
         )""",

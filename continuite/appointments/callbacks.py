@@ -79,19 +79,46 @@ def callback_request_create(
     if already:
         return already
     if open_requests.count() >= MAX_OPEN_PER_PERSON:
-        with translation.override("fr") if origin == "public" else nullcontext():
-            too_many = _(
-                "You already have %(count)s call-back requests waiting: an agent will call you about them first."
-            ) % {"count": MAX_OPEN_PER_PERSON}
-        if origin != "public":
-            raise ValidationError(too_many)
-        message_enqueue(
-            channel="sms",
-            to=contact["contact_phone"],
-            body=too_many,
-            dedup_key=f"callback:too-many:{contact['contact_phone']}:{now.date().isoformat()}",
-        )
-        return open_requests.order_by("created_at", "id").first()
+        return _too_many_open(open_requests, contact["contact_phone"], origin, now)
+    request, created = _request_record(
+        service_point=service_point,
+        reason=reason,
+        person=person,
+        contact=contact,
+        preferred_window=preferred_window,
+        note=note,
+        origin=origin,
+        submission_key=submission_key,
+        now=now,
+    )
+    if created:
+        _acknowledge(request)
+    return request
+
+
+def _too_many_open(open_requests, phone: str, origin: str, now: datetime) -> CallbackRequest:
+    """A person already waiting for MAX_OPEN_PER_PERSON call-backs: an agent is refused in
+    French; a public form finds the oldest request and the number's owner is told by SMS."""
+    with translation.override("fr") if origin == "public" else nullcontext():
+        too_many = _(
+            "You already have %(count)s call-back requests waiting: an agent will call you about them first."
+        ) % {"count": MAX_OPEN_PER_PERSON}
+    if origin != "public":
+        raise ValidationError(too_many)
+    message_enqueue(
+        channel="sms",
+        to=phone,
+        body=too_many,
+        dedup_key=f"callback:too-many:{phone}:{now.date().isoformat()}",
+    )
+    return open_requests.order_by("created_at", "id").first()
+
+
+def _request_record(
+    *, service_point, reason, person, contact, preferred_window, note, origin, submission_key, now
+) -> tuple[CallbackRequest, bool]:
+    """Insert the request, due DUE_BUSINESS_DAYS business days later (and whether it is new):
+    the same form sent twice at once finds the first one instead."""
     try:
         with transaction.atomic():
             request = CallbackRequest.objects.create(
@@ -109,7 +136,6 @@ def callback_request_create(
                 submission_key=submission_key,
             )
     except IntegrityError:
-        # The same form sent twice at once: the first request stands.
         earlier = (
             CallbackRequest.objects.filter(submission_key=submission_key).first()
             if submission_key
@@ -117,9 +143,8 @@ def callback_request_create(
         )
         if earlier is None:
             raise
-        return earlier
-    _acknowledge(request)
-    return request
+        return earlier, False
+    return request, True
 
 
 def callback_due_day(request: CallbackRequest) -> date:

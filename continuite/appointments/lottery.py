@@ -21,6 +21,7 @@ from continuite.service_points.models import CrisisStatus, ServicePoint
 
 from .callbacks import callback_request_create
 from .models import LotteryDraw, LotteryRequest, Reason, Slot
+from .rules import booking_window
 from .services import appointment_book, contact_clean, person_for
 
 
@@ -82,6 +83,12 @@ def lottery_enter(
             )
     except IntegrityError as exc:  # the same number entered at the same moment
         raise ValidationError(_("You are already registered for this draw.")) from exc
+    _entered_tell(request, reason, service_point, draw_on)
+    return request
+
+
+def _entered_tell(request: LotteryRequest, reason: Reason, service_point: ServicePoint, draw_on):
+    """The SMS confirming an entry in the draw."""
     with translation.override("fr"):  # people read French, whatever the page's language
         body = _(
             "Registered for the draw of %(date)s for “%(reason)s” at %(point)s. You will get the result by SMS."
@@ -96,7 +103,6 @@ def lottery_enter(
         body=body,
         dedup_key=f"lottery:{request.pk}:entered",
     )
-    return request
 
 
 def _already_entered_tell(entry: LotteryRequest, now: datetime) -> None:
@@ -139,7 +145,32 @@ def lottery_draw(
         return existing
     now = now or timezone.now()
     seed = seed or secrets.token_hex(16)
-    requests = list(
+    requests = _draw_entries(reason, service_point, draw_on)
+    order = requests[:]
+    random.Random(seed).shuffle(order)
+    slots = _draw_slots(reason, service_point, now)
+    winners = 0
+    for request in order:
+        appointment = _seat_for(request, slots, reason, now)
+        if appointment is not None:
+            request.status, request.appointment = LotteryRequest.Status.WON, appointment
+            winners += 1
+        else:
+            _not_drawn(request, reason, service_point, draw_on)
+        request.save(update_fields=["status", "appointment", "callback_request"])
+    return LotteryDraw.objects.create(
+        reason=reason,
+        service_point=service_point,
+        draw_on=draw_on,
+        seed=seed,
+        requests=len(requests),
+        winners=winners,
+    )
+
+
+def _draw_entries(reason: Reason, service_point: ServicePoint, draw_on) -> list[LotteryRequest]:
+    """The entries of the draw still waiting whose phone was proven, locked, in entry order."""
+    return list(
         LotteryRequest.objects.select_for_update()
         .filter(
             reason=reason,
@@ -150,79 +181,76 @@ def lottery_draw(
         )
         .order_by("id")
     )
-    order = requests[:]
-    random.Random(seed).shuffle(order)
-    slots = list(
+
+
+def _draw_slots(reason: Reason, service_point: ServicePoint, now: datetime) -> list[tuple]:
+    """The free slots the draw gives, earliest first, as (id, form of reception): those of the
+    reason at the point within its booking window."""
+    first, last = booking_window(reason, now)
+    return list(
         Slot.objects.bookable()
         .filter(
             service_point=service_point,
             opening_range__reasons=reason,
-            starts_at__gte=now + timedelta(hours=reason.min_notice_hours),
-            starts_at__lte=now + timedelta(days=reason.max_horizon_days),
+            starts_at__gte=first,
+            starts_at__lte=last,
             mode__in=reason.modes(),
         )
         .order_by("starts_at", "id")
         .values_list("id", "mode")
     )
-    winners = 0
-    for request in order:
-        appointment = None
-        while slots and appointment is None:
-            slot_id, mode = slots[0]
-            try:
-                with transaction.atomic():
-                    appointment = appointment_book(
-                        slot_id=slot_id,
-                        reason=reason,
-                        mode=mode,
-                        name=request.contact_name,
-                        phone=request.contact_phone,
-                        email=request.contact_email,
-                        now=now,
-                        via_lottery=True,
-                    )
-            except ValidationError:
-                # Slot now full, or this person cannot hold one more appointment: next slot,
-                # or (for the person) a call-back instead.
-                if not Slot.objects.bookable().filter(pk=slot_id).exists():
-                    slots.pop(0)
-                    continue
-                break
-        if appointment is not None:
-            request.status, request.appointment = LotteryRequest.Status.WON, appointment
-            winners += 1
-        else:
-            request.status = LotteryRequest.Status.LOST
-            request.callback_request = callback_request_create(
-                service_point=service_point,
-                reason=reason,
-                name=request.contact_name,
-                phone=request.contact_phone,
-                email=request.contact_email,
-                preferred_window="any",
-                note=_("Not drawn in the draw of %(date)s")
-                % {"date": draw_on.strftime("%d/%m/%Y")},
-                origin="lottery",
-            )
-            with translation.override("fr"):
-                body = _(
-                    "You were not drawn for “%(reason)s” at %(point)s. An agent will call you back "
-                    "within 2 working days."
-                ) % {"reason": reason.label, "point": service_point.name}
-            message_enqueue(
-                channel=Message.Channel.SMS,
-                to=request.contact_phone,
-                body=body,
-                dedup_key=f"lottery:{request.pk}:lost",
-            )
-        request.save(update_fields=["status", "appointment", "callback_request"])
-    return LotteryDraw.objects.create(
-        reason=reason,
+
+
+def _seat_for(request: LotteryRequest, slots: list[tuple], reason: Reason, now: datetime):
+    """Book the earliest free slot left for a drawn entry (slots found full are dropped from
+    `slots`); None when none is left or the person may not hold one more appointment."""
+    while slots:
+        slot_id, mode = slots[0]
+        try:
+            with transaction.atomic():
+                return appointment_book(
+                    slot_id=slot_id,
+                    reason=reason,
+                    mode=mode,
+                    name=request.contact_name,
+                    phone=request.contact_phone,
+                    email=request.contact_email,
+                    now=now,
+                    via_lottery=True,
+                )
+        except ValidationError:
+            # Slot now full, or this person cannot hold one more appointment: next slot,
+            # or (for the person) a call-back instead.
+            if not Slot.objects.bookable().filter(pk=slot_id).exists():
+                slots.pop(0)
+                continue
+            return None
+    return None
+
+
+def _not_drawn(request: LotteryRequest, reason: Reason, service_point: ServicePoint, draw_on):
+    """An entry not drawn: a call-back request instead, and an SMS saying so."""
+    request.status = LotteryRequest.Status.LOST
+    request.callback_request = callback_request_create(
         service_point=service_point,
-        draw_on=draw_on,
-        seed=seed,
-        requests=len(requests),
-        winners=winners,
+        reason=reason,
+        name=request.contact_name,
+        phone=request.contact_phone,
+        email=request.contact_email,
+        preferred_window="any",
+        note=_("Not drawn in the draw of %(date)s") % {"date": draw_on.strftime("%d/%m/%Y")},
+        origin="lottery",
+    )
+    with translation.override("fr"):
+        body = _(
+            "You were not drawn for “%(reason)s” at %(point)s. An agent will call you back "
+            "within 2 working days."
+        ) % {"reason": reason.label, "point": service_point.name}
+    message_enqueue(
+        channel=Message.Channel.SMS,
+        to=request.contact_phone,
+        body=body,
+        dedup_key=f"lottery:{request.pk}:lost",
     )
 
 

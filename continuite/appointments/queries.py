@@ -17,6 +17,7 @@ from continuite.core.geo import bounding_box, haversine_km
 from continuite.service_points.models import ServicePoint
 
 from .models import Appointment, ClosedWindow, OpeningRange, Reason, Slot
+from .rules import booking_window
 
 # Radii tried in turn by the public slots page until one offers a slot.
 SLOT_SEARCH_RADII_KM = (30, 60, 100)
@@ -32,13 +33,6 @@ class SlotOffer:
     @property
     def point(self) -> ServicePoint:
         return self.slot.service_point
-
-
-def booking_window(reason: Reason, now: datetime) -> tuple[datetime, datetime]:
-    """The first and last instants a person may book this reason for, as the service rules them."""
-    return now + timedelta(hours=reason.min_notice_hours), now + timedelta(
-        days=reason.max_horizon_days
-    )
 
 
 def public_reasons():
@@ -80,22 +74,11 @@ def _points_within(
     return found
 
 
-def reason_closed_at(slot: Slot, reason: Reason) -> bool:
-    """Whether a partial closure of the reason covers the slot (one query)."""
-    windows = (
-        ClosedWindow.objects.filter(service_point_id=slot.service_point_id, reasons=reason)
-        .filter(starts_at__lt=slot.ends_at)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=slot.starts_at))
-        .select_related("service_point")
-    )
-    return any(w.covers(slot.starts_at, slot.ends_at, w.service_point.time_zone) for w in windows)
-
-
 def without_closures(bookable, reason: Reason):
     """Slots outside the whole-day partial closures of the reason, in the same query.
 
     A closure of some reasons for some hours of each day is refused at booking
-    (`reason_closed_at`) rather than read here, where it would need each slot's local time.
+    (`rules.slot_reason_closed`) rather than read here, where it would need each slot's local time.
     """
     closed = ClosedWindow.objects.filter(
         service_point_id=OuterRef("service_point_id"),
@@ -137,24 +120,7 @@ def earliest_slots(
     4. the chosen slots with their service points.
     """
     now = now or timezone.now()
-    rows = (
-        ServicePoint.objects.not_closed_at(now)
-        .in_box(*bounding_box(latitude, longitude, radius_km))
-        .filter(
-            network_id=reason.network_id,
-            opening_ranges__reasons=reason,
-            opening_ranges__ended_at__isnull=True,
-        )
-        .order_by()
-        .values_list("opening_ranges__id", "pk", "latitude", "longitude")
-    )
-    distances: dict[int, float] = {}
-    range_km: dict[int, float] = {}
-    for range_id, point_id, point_lat, point_lon in rows:
-        if point_id not in distances:
-            distances[point_id] = haversine_km(latitude, longitude, point_lat, point_lon)
-        if distances[point_id] <= radius_km:
-            range_km[range_id] = distances[point_id]
+    distances, range_km = _ranges_within(reason, latitude, longitude, radius_km, now)
     if not range_km:
         return []
     first, _last = booking_window(reason, now)
@@ -178,6 +144,32 @@ def earliest_slots(
     offers = [SlotOffer(s, distances[s.service_point_id]) for s in slots]
     offers.sort(key=lambda o: (o.slot.starts_at, o.distance_km, o.slot.pk))
     return offers[:limit]
+
+
+def _ranges_within(
+    reason: Reason, latitude: float, longitude: float, radius_km: float, now: datetime
+) -> tuple[dict[int, float], dict[int, float]]:
+    """The distances (km) of the points of the reason's network in the box, not closed now,
+    and of their ranges serving the reason within the circle (one query)."""
+    rows = (
+        ServicePoint.objects.not_closed_at(now)
+        .in_box(*bounding_box(latitude, longitude, radius_km))
+        .filter(
+            network_id=reason.network_id,
+            opening_ranges__reasons=reason,
+            opening_ranges__ended_at__isnull=True,
+        )
+        .order_by()
+        .values_list("opening_ranges__id", "pk", "latitude", "longitude")
+    )
+    distances: dict[int, float] = {}
+    range_km: dict[int, float] = {}
+    for range_id, point_id, point_lat, point_lon in rows:
+        if point_id not in distances:
+            distances[point_id] = haversine_km(latitude, longitude, point_lat, point_lon)
+        if distances[point_id] <= radius_km:
+            range_km[range_id] = distances[point_id]
+    return distances, range_km
 
 
 def _first_slots(slots, range_km: dict[int, float], limit: int) -> list[tuple[int, datetime]]:

@@ -3,7 +3,7 @@
 import secrets
 import uuid
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -16,13 +16,13 @@ from continuite.notifications.budget import sms_budget_allows
 from continuite.notifications.bulk import deliveries_queue, messages_check
 from continuite.notifications.models import Message
 from continuite.notifications.services import message_enqueue, outbox_add
-from continuite.service_points.models import CrisisStatus, ServicePoint
+from continuite.service_points.models import ServicePoint
 
-from . import booking
+from . import booking, rules
 from .messages import appointment_messages, appointment_notify
 from .models import Appointment, AppointmentEvent, Person, Reason, Slot
 from .phones import normalize_phone
-from .queries import reason_closed_at
+from .rules import SEAT_FREE
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -35,39 +35,6 @@ def new_reference() -> str:
 
 def _notify(appointment: Appointment, kind: str) -> None:
     appointment_notify(appointment=appointment, kind=kind)
-
-
-def _check_slot_for_reason(
-    slot: Slot, reason: Reason, mode: str, now: datetime, *, by_agent: bool, via_lottery: bool
-) -> None:
-    if not reason.is_active or (not reason.public_booking and not by_agent):
-        raise ValidationError(_("This reason cannot be booked online."))
-    if reason.lottery and not (by_agent or via_lottery):
-        raise ValidationError(
-            _("Slots for this reason are allocated by draw: enter the draw instead.")
-        )
-    if slot.point_status == CrisisStatus.CLOSED:
-        raise ValidationError(_("This service point is closed at that time. Choose another slot."))
-    if mode not in reason.modes():
-        raise ValidationError(_("This reason is not offered in that form of reception."))
-    if slot.mode != mode:
-        raise ValidationError(_("This slot is not offered in that form of reception."))
-    if slot.ends_at - slot.starts_at < timedelta(minutes=reason.duration_minutes):
-        raise ValidationError(_("This slot is too short for this reason. Choose another one."))
-    if not slot.serves_reason:
-        raise ValidationError(_("This slot is not open for this reason."))
-    if slot.starts_at <= now:
-        raise ValidationError(_("This slot has already passed. Choose another one."))
-    if not by_agent and slot.starts_at < now + timedelta(hours=reason.min_notice_hours):
-        raise ValidationError(
-            _("This slot is too close: book at least %(hours)s hours ahead, or call the counter.")
-            % {"hours": reason.min_notice_hours}
-        )
-    if slot.starts_at > now + timedelta(days=reason.max_horizon_days):
-        raise ValidationError(
-            _("Appointments for this reason open %(days)s days ahead at most.")
-            % {"days": reason.max_horizon_days}
-        )
 
 
 def contact_clean(
@@ -117,7 +84,7 @@ def active_for_reason(*, reason: Reason | int, phone: str, email: str):
     )
 
 
-def _earlier(submission_key: uuid.UUID | None) -> Appointment | None:
+def earlier_booking(submission_key: uuid.UUID | None) -> Appointment | None:
     """The appointment booked with this form's one-time key (a second click, a reload)."""
     if not submission_key:
         return None
@@ -126,11 +93,7 @@ def _earlier(submission_key: uuid.UUID | None) -> Appointment | None:
 
 def take_seat(slot_id: int) -> bool:
     """Take one seat with a single conditional UPDATE: the database decides, whatever the concurrency."""
-    return bool(
-        Slot.objects.filter(
-            pk=slot_id, over_capacity=False, booked__lt=F("capacity") - F("held_for_emergencies")
-        ).update(booked=F("booked") + 1)
-    )
+    return bool(Slot.objects.filter(SEAT_FREE, pk=slot_id).update(booked=F("booked") + 1))
 
 
 def release_seat(slot_id: int) -> None:
@@ -173,73 +136,116 @@ def appointment_book(
     """
     now = now or timezone.now()
     reason_id = reason.pk if isinstance(reason, Reason) else reason
-    cap_refusal = None
     by_agent = actor is not None and actor.is_authenticated
+    assigned = via_lottery or replacing is not None
     # On PostgreSQL the read writes nothing and the write is one statement: no transaction
     # of their own (`_seat_write` takes a savepoint inside a caller's).
     one_statement = writes_in_one_statement()
     try:
         with nullcontext() if one_statement else transaction.atomic():
-            read = booking.slot_read(slot_id=slot_id, reason_id=reason_id, now=now)
-            if read is None:
-                raise ValidationError(_("This slot no longer exists. Choose another one."))
-            slot, reason = read.slot, read.reason
-            _check_slot_for_reason(
-                slot,
-                reason,
-                mode,
-                now,
-                by_agent=by_agent,
-                via_lottery=via_lottery or replacing is not None,
+            read = _checked_read(
+                slot_id, reason_id, mode, now, by_agent=by_agent, assigned=assigned
             )
-            public = not (by_agent or via_lottery or replacing is not None)
-            if public and slot.point_status_now == CrisisStatus.CLOSED:
-                raise ValidationError(
-                    _(
-                        "This counter is closed for now: it takes no appointment. Choose another one."
-                    )
-                )
-            if slot.reason_closure and reason_closed_at(slot, reason):
-                raise ValidationError(
-                    _(
-                        "This service point does not receive this reason at that time. Choose another slot."
-                    )
-                )
-            contact = contact_clean(
-                name=name, phone=phone, email=email, departement_code=read.departement_code
-            )
-            appointment = Appointment(
-                pk=read.appointment_id,
-                reference=new_reference(),
-                slot=slot,
-                service_point_id=slot.service_point_id,
-                reason=reason,
-                person=Person(phone=contact["contact_phone"]),
-                **contact,
-                mode=mode,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                submission_key=submission_key,
-                booked_by=actor if by_agent else None,
-            )
-            write = _seat_write if one_statement else _seat_write_in_steps
+            appointment = _appointment_for(read, mode, name, phone, email, submission_key, actor)
             try:
-                write(appointment, actor if by_agent else None, replacing, notify)
-            except CapReached as refusal:
-                # A stranger may type anyone's number: the public page answers as for a
-                # booking, and the number's owner is told why by SMS (kept in this transaction).
-                if not public or _earlier(submission_key) is not None:
-                    raise
-                _cap_refusal_tell(appointment, now)
-                cap_refusal = refusal
-            else:
+                cap_refusal = _appointment_write(
+                    appointment,
+                    actor if by_agent else None,
+                    replacing,
+                    notify,
+                    public=not (by_agent or assigned),
+                    one_statement=one_statement,
+                    now=now,
+                )
+            except SlotTaken as taken:
+                raise BookingRefused(taken.message, read) from taken
+            if cap_refusal is None:
                 return appointment
     except (ValidationError, IntegrityError):
-        earlier = _earlier(submission_key)
+        earlier = earlier_booking(submission_key)
         if earlier is None:
             raise
         return earlier
+    # Raised once the owner's SMS is kept (after the transaction, not undone with it).
     raise cap_refusal
+
+
+class SlotTaken(ValidationError):
+    """The seat went to another booking between the read and the write."""
+
+
+class BookingRefused(ValidationError):
+    """A booking refused by `rules.slot_refusal`: carries the slot and reason it read
+    (`read`), so that a page explaining the refusal need not read them again."""
+
+    def __init__(self, message: str, read: booking.SlotRead):
+        super().__init__(message)
+        self.read = read
+
+
+def _checked_read(
+    slot_id: int, reason_id: int, mode: str, now: datetime, *, by_agent: bool, assigned: bool
+) -> booking.SlotRead:
+    """The slot and the reason as the booking reads them, refused in French by the rules."""
+    read = booking.slot_read(slot_id=slot_id, reason_id=reason_id, now=now)
+    if read is None:
+        raise ValidationError(_("This slot no longer exists. Choose another one."))
+    refusal = rules.slot_refusal(
+        read.slot, read.reason, mode, now, by_agent=by_agent, assigned=assigned
+    )
+    if refusal:
+        raise BookingRefused(refusal, read)
+    return read
+
+
+def _appointment_for(
+    read: booking.SlotRead, mode, name, phone, email, submission_key, actor
+) -> Appointment:
+    """The appointment to write: the slot's, for the contact given (cleaned or refused)."""
+    slot = read.slot
+    contact = contact_clean(
+        name=name, phone=phone, email=email, departement_code=read.departement_code
+    )
+    by_agent = actor is not None and actor.is_authenticated
+    return Appointment(
+        pk=read.appointment_id,
+        reference=new_reference(),
+        slot=slot,
+        service_point_id=slot.service_point_id,
+        reason=read.reason,
+        person=Person(phone=contact["contact_phone"]),
+        **contact,
+        mode=mode,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        submission_key=submission_key,
+        booked_by=actor if by_agent else None,
+    )
+
+
+def _appointment_write(
+    appointment: Appointment,
+    agent,
+    replacing: Appointment | None,
+    notify: bool,
+    *,
+    public: bool,
+    one_statement: bool,
+    now: datetime,
+) -> "CapReached | None":
+    """Write the booking (None); a public one refused for the per-person cap gives the refusal
+    to raise once the phone's owner is told, other refusals raise."""
+    write = _seat_write if one_statement else _seat_write_in_steps
+    try:
+        write(appointment, agent, replacing, notify)
+    except CapReached as refusal:
+        # A stranger may type anyone's number: the public page answers as for a booking, and
+        # the number's owner is told why by SMS (kept in this transaction).
+        if not public or earlier_booking(appointment.submission_key) is not None:
+            raise
+        _cap_refusal_tell(appointment, now)
+        return refusal
+    return None
 
 
 class CapReached(ValidationError):
@@ -275,7 +281,7 @@ def writes_in_one_statement() -> bool:
 _CAP_REACHED = gettext_lazy(
     "You already have an appointment for this reason. Cancel or move it before booking another."
 )
-_SLOT_TAKEN = gettext_lazy("This slot has just been taken. Choose another one.")
+_SLOT_TAKEN = rules.SLOT_TAKEN
 _TRY_AGAIN = gettext_lazy("Your booking could not be recorded just now. Send the form again.")
 
 
@@ -308,7 +314,7 @@ def _seat_write(appointment: Appointment, actor, replacing: Appointment | None, 
             if refusal.why == booking.CAP_REACHED:
                 raise CapReached(str(_CAP_REACHED)) from refusal
             if refusal.why == booking.SLOT_TAKEN:
-                raise ValidationError(str(_SLOT_TAKEN)) from refusal
+                raise SlotTaken(str(_SLOT_TAKEN)) from refusal
     else:
         raise ValidationError(str(_TRY_AGAIN))
     person = appointment.person
@@ -330,7 +336,7 @@ def _seat_write_in_steps(
     if active.count() >= appointment.reason.max_active_per_person:
         raise CapReached(str(_CAP_REACHED))
     if not take_seat(appointment.slot_id):
-        raise ValidationError(str(_SLOT_TAKEN))
+        raise SlotTaken(str(_SLOT_TAKEN))
     appointment.person = person
     appointment.save(force_insert=True)
     AppointmentEvent.objects.create(appointment=appointment, kind="booked", actor=actor)
@@ -410,13 +416,8 @@ def appointment_set_status(
     *, appointment: Appointment, status: str, actor, note: str = ""
 ) -> Appointment:
     """Counter agents: arrived, done, or did not come."""
-    allowed = {
-        Appointment.Status.CHECKED_IN: (Appointment.Status.BOOKED,),
-        Appointment.Status.DONE: (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
-        Appointment.Status.NO_SHOW: (Appointment.Status.BOOKED,),
-    }
     appointment = _locked(appointment)
-    if appointment.status not in allowed.get(status, ()):
+    if status not in Appointment.COUNTER_STATUSES or not appointment.can_become(status):
         raise ValidationError(_("This change is not possible for this appointment."))
     appointment.status = status
     appointment.save(update_fields=["status"])

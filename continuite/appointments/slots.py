@@ -181,22 +181,51 @@ def slots_sync(
     now = now or timezone.now()
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     local_today = now.astimezone(service_point.time_zone).date()
+    planned = plan_slots(
+        **_planning_inputs(service_point, now, horizon_days),
+        departement_code=service_point.departement_id,
+        start_on=local_today,
+        end_on=local_today + timedelta(days=horizon_days),
+        presences=staffing(service_point, local_today, local_today + timedelta(days=horizon_days)),
+    )
+    planned = {(p.range_id, p.starts_at): p for p in planned if p.starts_at > now}
+    existing = {
+        (s.opening_range_id, s.starts_at): s
+        for s in Slot.objects.select_for_update().filter(
+            service_point=service_point, starts_at__gt=now
+        )
+    }
+    to_create, to_update = _planned_changes(
+        service_point, planned, existing, release_threshold(now)
+    )
+    # What is left of `existing` is no longer planned.
+    removable, emptied = _unplanned_changes(list(existing.values()))
+    report = _changes_write(removable, to_create, to_update + emptied)
+    if report.over_capacity:
+        point_id = service_point.pk
+        transaction.on_commit(
+            lambda: capacity_dropped.send(sender=Slot, service_point_id=point_id), robust=True
+        )
+    return report
+
+
+def _planning_inputs(service_point: ServicePoint, now: datetime, horizon_days: int) -> dict:
+    """What the planning of a service point's slots reads: its ranges, protocol, exceptions,
+    status changes and closed windows within the horizon (and the reasons of its ranges when
+    a window closes some)."""
     ranges = list(service_point.opening_ranges.filter(ended_at__isnull=True))
-    protocol = HealthProtocol.objects.filter(service_point=service_point).first()
-    exceptions = list(service_point.opening_exceptions.all())
     horizon_end = now + timedelta(days=horizon_days + 2)
+    still_on = Q(ends_at__isnull=True) | Q(ends_at__gt=now)
     statuses = list(
-        StatusChange.objects.filter(service_point=service_point, starts_at__lt=horizon_end).filter(
-            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        StatusChange.objects.filter(
+            still_on, service_point=service_point, starts_at__lt=horizon_end
         )
     )
     closed_windows = [
         (window, frozenset(r.pk for r in window.reasons.all()))
         for window in ClosedWindow.objects.filter(
-            service_point=service_point, starts_at__lt=horizon_end
-        )
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .prefetch_related("reasons")
+            still_on, service_point=service_point, starts_at__lt=horizon_end
+        ).prefetch_related("reasons")
     ]
     range_reasons: dict[int, frozenset[int]] = {}
     if closed_windows:
@@ -205,27 +234,21 @@ def slots_sync(
         for range_id, reason_id in through.values_list("openingrange_id", "reason_id"):
             pairs.setdefault(range_id, set()).add(reason_id)
         range_reasons = {key: frozenset(value) for key, value in pairs.items()}
-    planned = plan_slots(
-        ranges=ranges,
-        protocol=protocol,
-        exceptions=exceptions,
-        departement_code=service_point.departement_id,
-        start_on=local_today,
-        end_on=local_today + timedelta(days=horizon_days),
-        presences=staffing(service_point, local_today, local_today + timedelta(days=horizon_days)),
-        statuses=statuses,
-        closed_windows=closed_windows,
-        range_reasons=range_reasons,
-    )
-    planned = {(p.range_id, p.starts_at): p for p in planned if p.starts_at > now}
-    release_before = release_threshold(now)
-    existing = {
-        (s.opening_range_id, s.starts_at): s
-        for s in Slot.objects.select_for_update().filter(
-            service_point=service_point, starts_at__gt=now
-        )
+    return {
+        "ranges": ranges,
+        "protocol": HealthProtocol.objects.filter(service_point=service_point).first(),
+        "exceptions": list(service_point.opening_exceptions.all()),
+        "statuses": statuses,
+        "closed_windows": closed_windows,
+        "range_reasons": range_reasons,
     }
-    report = SyncReport()
+
+
+def _planned_changes(
+    service_point: ServicePoint, planned: dict, existing: dict, release_before: datetime
+) -> tuple[list[Slot], list[Slot]]:
+    """The slots to create and those to update for the planned ones; the existing slots matched
+    are taken out of `existing`. A slot whose seats drop below its bookings is over capacity."""
     to_create, to_update = [], []
     for key, plan in planned.items():
         held = 0 if plan.starts_at < release_before else plan.held
@@ -243,40 +266,41 @@ def slots_sync(
                 )
             )
             continue
+        wanted = (plan.capacity, min(held, plan.capacity), plan.ends_at, plan.mode)
         over = slot.booked > plan.capacity
-        if (
-            slot.capacity,
-            slot.held_for_emergencies,
-            slot.ends_at,
-            slot.mode,
-            slot.over_capacity,
-        ) != (
-            plan.capacity,
-            min(held, plan.capacity),
-            plan.ends_at,
-            plan.mode,
-            over,
-        ):
-            slot.capacity, slot.held_for_emergencies, slot.ends_at, slot.mode = (
-                plan.capacity,
-                min(held, plan.capacity),
-                plan.ends_at,
-                plan.mode,
-            )
+        if (*_synced_fields(slot), slot.over_capacity) != (*wanted, over):
+            slot.capacity, slot.held_for_emergencies, slot.ends_at, slot.mode = wanted
             slot.over_capacity = over
             to_update.append(slot)
-    # Slots no longer planned: gone if nobody ever booked them, else kept with no seat
-    # (their history stays), and flagged over capacity while they still hold bookings.
+    return to_create, to_update
+
+
+def _synced_fields(slot: Slot) -> tuple:
+    return (slot.capacity, slot.held_for_emergencies, slot.ends_at, slot.mode)
+
+
+def _unplanned_changes(unplanned: list[Slot]) -> tuple[list[int], list[Slot]]:
+    """Slots no longer planned: gone if nobody ever booked them (their ids), else kept with no
+    seat (their history stays), and flagged over capacity while they still hold bookings."""
     with_history = set(
         Slot.objects.filter(
-            pk__in=[s.pk for s in existing.values()], appointments__isnull=False
+            pk__in=[s.pk for s in unplanned], appointments__isnull=False
         ).values_list("pk", flat=True)
     )
-    removable = [s.pk for s in existing.values() if s.pk not in with_history]
-    for slot in existing.values():
+    removable = [s.pk for s in unplanned if s.pk not in with_history]
+    emptied = []
+    for slot in unplanned:
         if slot.pk in with_history and (slot.capacity, slot.over_capacity) != (0, slot.booked > 0):
             slot.capacity, slot.held_for_emergencies, slot.over_capacity = 0, 0, slot.booked > 0
-            to_update.append(slot)
+            emptied.append(slot)
+    return removable, emptied
+
+
+def _changes_write(
+    removable: list[int], to_create: list[Slot], to_update: list[Slot]
+) -> SyncReport:
+    """Delete, create and update the slots (a statement each), and report what changed."""
+    report = SyncReport()
     report.removed = Slot.objects.filter(pk__in=removable).delete()[0]
     Slot.objects.bulk_create(to_create, batch_size=2000)
     update_from_values(
@@ -289,9 +313,4 @@ def slots_sync(
     )
     report.created, report.updated = len(to_create), len(to_update)
     report.over_capacity = [s.pk for s in to_update if s.over_capacity]
-    if report.over_capacity:
-        point_id = service_point.pk
-        transaction.on_commit(
-            lambda: capacity_dropped.send(sender=Slot, service_point_id=point_id), robust=True
-        )
     return report

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,13 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from continuite.core.forms import add_errors
 from continuite.core.models import Commune
 from continuite.core.ratelimit import BOOKINGS, SEARCHES, rate_limit
 from continuite.core.text import normalize_name
 from continuite.notifications.budget import sms_budget
-from continuite.service_points.models import CrisisStatus, ServicePoint, status_in_force
+from continuite.service_points.models import ServicePoint
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
 
+from . import booking
 from .forms_public import (
     BookingForm,
     ContactForm,
@@ -44,19 +45,21 @@ from .messages import ics_for
 from .models import Appointment, Reason, Slot
 from .phones import display_phone
 from .queries import (
-    booking_window,
     earliest_slots,
     lottery_point_open,
     lottery_points,
     move_choices,
     widening,
 )
+from .rules import slot_refusal
 from .services import (
+    BookingRefused,
     CapReached,
     appointment_book,
     appointment_cancel,
     appointment_contact_change,
     appointment_move,
+    earlier_booking,
 )
 from .verification import Proof
 from .views_verification import phone_proof_step
@@ -210,56 +213,43 @@ CODE_NOTICE = gettext_lazy(
 )
 
 
-def _reason_for(slot: Slot, value) -> Reason | None:
-    """The reason named by the form, if the slot serves it online; the slot's only one if unnamed."""
-    reasons = online_reasons().filter(opening_ranges=slot.opening_range_id)
+def _reason_for(slot_id: int, value) -> int | None:
+    """The id of the reason the link names (the rules judge it), or the slot's only reason
+    booked online when it names none."""
     if value not in (None, ""):
-        try:
-            pk = int(value)
-        except (TypeError, ValueError):
-            return None
-        return next(iter(reasons.filter(pk=pk).order_by()), None)
-    only = list(reasons[:2])
+        return _reason_sent(value)
+    only = list(
+        online_reasons().filter(opening_ranges__slots=slot_id).values_list("pk", flat=True)[:2]
+    )
     return only[0] if len(only) == 1 else None
 
 
-def _reason_sent(value) -> Reason | None:
-    """The reason a sent form names: the service checks that it is booked online at this slot."""
+def _reason_sent(value) -> int | None:
+    """The id of the reason a form or a link names: the rules check it is booked online there."""
     try:
-        return Reason.objects.get(pk=int(value))
-    except (TypeError, ValueError, Reason.DoesNotExist):
+        return int(value)
+    except (TypeError, ValueError):
         return None
 
 
-def _slot_problem(slot: Slot, reason: Reason | None, now) -> str:
-    """Why this slot cannot be booked online now, in the person's words; "" when it can.
+def _slot_checked(slot_id: int, reason_id: int | None, now) -> tuple[Slot, Reason | None, str]:
+    """The slot (or 404) and the reason, read as the booking reads them, with why the public
+    may not book it now ("" when they may): the rules' answer, the same as the service's."""
+    read = None
+    if reason_id is not None:
+        read = booking.slot_read(slot_id=slot_id, reason_id=reason_id, now=now, draw_id=False)
+    if read is None:
+        slot = get_object_or_404(Slot, pk=slot_id)
+        return slot, None, slot_refusal(slot, None, slot.mode, now)
+    return read.slot, read.reason, slot_refusal(read.slot, read.reason, read.slot.mode, now)
 
-    The slot comes from `_slot_with_status`, which read its counter's status now.
-    """
-    if reason is None:
-        return _("This slot is not open for this reason.")
-    if reason.lottery:
-        return _(
-            "Times for this reason are allocated by draw: enter the draw of a counter instead."
-        )
-    if slot.mode not in reason.modes():
-        return _("This slot is not offered in that form of reception.")
-    if slot.starts_at <= now:
-        return _("This slot has already passed. Choose another one.")
-    first, last = booking_window(reason, now)
-    if slot.starts_at < first:
-        return _(
-            "This slot is too close: book at least %(hours)s hours ahead, or call the counter."
-        ) % {"hours": reason.min_notice_hours}
-    if slot.starts_at > last:
-        return _("Appointments for this reason open %(days)s days ahead at most.") % {
-            "days": reason.max_horizon_days
-        }
-    if slot.point_status_now == CrisisStatus.CLOSED:
-        return _("This counter is closed for now: it takes no appointment. Choose another one.")
-    if slot.over_capacity or slot.free <= 0:
-        return _("This slot has just been taken. Choose another one.")
-    return ""
+
+def _with_point(slot: Slot) -> Slot:
+    """The slot with its counter and network, for a page."""
+    slot.service_point = ServicePoint.objects.select_related("network").get(
+        pk=slot.service_point_id
+    )
+    return slot
 
 
 def _slots_url(reason: Reason | None, q: str, commune: str, point: ServicePoint) -> str:
@@ -276,31 +266,13 @@ def _slots_url(reason: Reason | None, q: str, commune: str, point: ServicePoint)
     return reverse("appointments:slots") + "?" + urlencode(query)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _earlier_booking(data) -> Appointment | None:
     """The appointment already booked with this form's one-time key (a second click, a reload)."""
     try:
         key = uuid.UUID(str(data.get("submission_key", "")))
     except ValueError:
         return None
-    return Appointment.objects.filter(submission_key=key).first()
-
-
-def _slot_with_status(slot_id: int, now, *, with_point: bool) -> Slot:
-    """The slot (or 404) with its counter's status now, and the counter itself for a page."""
-    slots = Slot.objects.annotate(
-        point_status_now=status_in_force(OuterRef("service_point_id"), now)
-    )
-    if with_point:
-        slots = slots.select_related("service_point", "service_point__network")
-    return get_object_or_404(slots, pk=slot_id)
+    return earlier_booking(key)
 
 
 def _book_page(request, slot: Slot, reason: Reason | None, context: dict, *, status: int):
@@ -335,16 +307,7 @@ def book(request, slot_id: int):
     """
     now = timezone.now()
     if request.method == "GET":
-        slot = _slot_with_status(slot_id, now, with_point=True)
-        reason = _reason_for(slot, request.GET.get("reason"))
-        problem = _slot_problem(slot, reason, now)
-        if problem:
-            return _book_page(request, slot, reason, {"problem": problem}, status=409)
-        q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
-        form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
-        if high_demand_on(reason.pk, now):
-            messages.info(request, CODE_NOTICE)
-        return _book_page(request, slot, reason, {"form": form}, status=200)
+        return _book_form_page(request, slot_id, now)
     form = BookingForm(request.POST)
     if form.is_valid() and high_demand_on(form.cleaned_data["reason"], now):
         # High demand: the code sent to the phone first (the step keeps the form sent); a slot
@@ -387,14 +350,40 @@ def book(request, slot_id: int):
             return redirect(
                 _requested_url(earlier.slot_id, {"reason": earlier.reason_id, "mode": earlier.mode})
             )
-    # The page of a refusal: what is wrong with the slot itself, or else with the form.
-    slot = _slot_with_status(slot_id, now, with_point=True)
-    reason = _reason_sent(request.POST.get("reason"))
-    problem = _slot_problem(slot, reason, now)
+    return _refusal_page(request, slot_id, form, refusal, now)
+
+
+def _book_form_page(request, slot_id: int, now):
+    """Step 3 shown: the form for the slot, or why the rules refuse it now."""
+    reason_id = _reason_for(slot_id, request.GET.get("reason"))
+    slot, reason, problem = _slot_checked(slot_id, reason_id, now)
+    slot = _with_point(slot)
+    if problem:
+        return _book_page(request, slot, reason, {"problem": problem}, status=409)
+    q, commune = request.GET.get("q", "")[:100], request.GET.get("commune", "")[:5]
+    form = BookingForm(initial=BookingForm.initial_for(slot, reason.pk, q=q, commune=commune))
+    if high_demand_on(reason.pk, now):
+        messages.info(request, CODE_NOTICE)
+    return _book_page(request, slot, reason, {"form": form}, status=200)
+
+
+def _refusal_page(request, slot_id: int, form, refusal: ValidationError | None, now):
+    """The page of a refusal: what is wrong with the slot itself, or else with the form.
+
+    A refusal of the rules carries the slot and reason the service read: they are not read
+    again; the slot is read here only for a form the service did not see.
+    """
+    if isinstance(refusal, BookingRefused):
+        slot, reason, problem = refusal.read.slot, refusal.read.reason, refusal.message
+    else:
+        slot, reason, problem = _slot_checked(
+            slot_id, _reason_sent(request.POST.get("reason")), now
+        )
+    slot = _with_point(slot)
     if problem:
         return _book_page(request, slot, reason, {"form": form, "problem": problem}, status=400)
     if refusal is not None:
-        _add_errors(form, refusal)
+        add_errors(form, refusal)
     return _book_page(request, slot, reason, {"form": form}, status=400)
 
 
@@ -569,7 +558,7 @@ def move(request, token: str):
                 note=_("Moved by the person online"),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -600,7 +589,7 @@ def contact(request, token: str):
                 email=form.cleaned_data["email"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -660,7 +649,7 @@ def lottery(request, reason_id: int, point_id: int):
                 phone_verified_at=proof.verified_at if isinstance(proof, Proof) else None,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             # What the form chose, not the entry: the same page whether the number was
             # already in the draw or not.

@@ -17,6 +17,7 @@ from continuite.accounts.audit import audit_record
 from continuite.appointments.callbacks import callback_request_create
 from continuite.appointments.models import Appointment, CallbackRequest, Slot
 from continuite.appointments.queries import without_closures
+from continuite.appointments.rules import booking_window
 from continuite.appointments.services import appointment_book
 from continuite.cases.models import Case, ProcedureType
 from continuite.cases.services import case_create
@@ -132,7 +133,8 @@ def followup_slots(
     if point is None or reason is None:
         return []
     now = now or timezone.now()
-    until = min(now + timedelta(days=days), now + timedelta(days=reason.max_horizon_days))
+    _first, last = booking_window(reason, now)  # an agent books: no minimum notice
+    until = min(now + timedelta(days=days), last)
     bookable = Slot.objects.bookable().filter(
         service_point=point,
         opening_range__reasons=reason,

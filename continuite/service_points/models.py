@@ -97,19 +97,49 @@ class ServicePointQuerySet(models.QuerySet):
         return self.filter(_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
 
 
+# The rule of the status in force, written once: a change is in force from its start until its
+# end (open-ended when empty); among those in force the latest by these fields wins; a service
+# point with none is open.
+_IN_FORCE_LATEST = ("starts_at", "id")
+
+
+def _in_force_at(at) -> Q:
+    return Q(starts_at__lte=at) & (Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
+
 def status_in_force(point, at):
     """The expression of the crisis status in force for a service point at an instant.
 
     `point` and `at` are values or references to the outer query (OuterRef("pk"), a slot's
-    OuterRef("starts_at")...): this is the one place the rule is written.
+    OuterRef("starts_at")...): this is the one place the rule is written (`status_among` and
+    `status_in_force_sql` apply it).
     """
     in_force = (
-        StatusChange.objects.filter(service_point=point, starts_at__lte=at)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-        .order_by("-starts_at", "-id")
+        StatusChange.objects.filter(_in_force_at(at), service_point=point)
+        .order_by(*(f"-{field}" for field in _IN_FORCE_LATEST))
         .values("status")[:1]
     )
     return Coalesce(Subquery(in_force), Value(CrisisStatus.OPEN.value))
+
+
+def status_in_force_sql(point_sql: str, at_sql: str) -> str:
+    """`status_in_force` as the SQL text of a raw statement (the booking's), for the service
+    point and the instant given as SQL (a column, a placeholder): compiled from the expression
+    itself, its constants written in, so the rule is not written a second time."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+    from django.db.models.sql import Query
+
+    query = Query(StatusChange)
+    expression = status_in_force(RawSQL(point_sql, ()), RawSQL(at_sql, ())).resolve_expression(
+        query
+    )
+    sql, params = query.get_compiler(connection=connection).compile(expression)
+    parts = sql.split("%s")
+    if len(parts) != len(params) + 1 or not all(isinstance(p, str | int) for p in params):
+        raise ValueError("status_in_force_sql: unexpected parameters")
+    literals = [str(p) if isinstance(p, int) else "'" + p.replace("'", "''") + "'" for p in params]
+    return "".join(part + literal for part, literal in zip(parts, [*literals, ""], strict=True))
 
 
 def status_among(changes, at: datetime) -> str:
@@ -121,7 +151,8 @@ def status_among(changes, at: datetime) -> str:
     in_force = [c for c in changes if c.starts_at <= at and (c.ends_at is None or at < c.ends_at)]
     if not in_force:
         return CrisisStatus.OPEN.value
-    return max(in_force, key=lambda c: (c.starts_at, c.pk)).status
+    latest = max(in_force, key=lambda c: tuple(getattr(c, field) for field in _IN_FORCE_LATEST))
+    return latest.status
 
 
 def _scope_q(user, *, kinds) -> Q:
