@@ -134,7 +134,7 @@ def slot_read(*, slot_id: int, reason_id: int, now: datetime) -> SlotRead | None
     The slot carries `point_status` (its service point's status at its start),
     `point_status_now`, `serves_reason` (its opening range serves the reason) and
     `reason_closure` (a partial closure of the reason overlaps it; its hours of the day are
-    left to `queries.reason_closed_at`).
+    left to `rules.slot_reason_closed`).
     """
     params = {
         "slot": slot_id,

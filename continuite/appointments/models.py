@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from continuite.core.models import Weekday
 from continuite.service_points.models import Network, ServicePoint
 
+from .rules import SEAT_FREE, seats_free
+
 
 class Mode(models.TextChoices):
     ON_SITE = "on_site", _("On site")
@@ -212,9 +214,7 @@ class ClosedWindow(models.Model):
 class SlotQuerySet(models.QuerySet):
     def bookable(self):
         """Slots with a seat the public may take now (emergency seats held back excepted)."""
-        return self.filter(
-            booked__lt=F("capacity") - F("held_for_emergencies"), over_capacity=False
-        )
+        return self.filter(SEAT_FREE)
 
 
 class Slot(models.Model):
@@ -263,9 +263,7 @@ class Slot(models.Model):
             models.Index(
                 fields=["opening_range", "starts_at"],
                 name="slot_bookable_by_range",
-                condition=Q(
-                    over_capacity=False, booked__lt=F("capacity") - F("held_for_emergencies")
-                ),
+                condition=SEAT_FREE,
             ),
         ]
 
@@ -276,7 +274,7 @@ class Slot(models.Model):
 
     @property
     def free(self) -> int:
-        return max(0, self.capacity - self.held_for_emergencies - self.booked)
+        return seats_free(self)
 
 
 class Person(models.Model):
@@ -321,6 +319,20 @@ class Appointment(Contact):
         MOVED = "moved", _("Moved")
 
     ACTIVE = (Status.BOOKED, Status.CHECKED_IN)
+    # The one table of the changes of status: from each status, those it may become. Cancelled,
+    # moved, done and did-not-come are final; the counter marks arrivals, ends and no-shows.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.BOOKED: frozenset(
+            {Status.CHECKED_IN, Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.MOVED}
+        ),
+        Status.CHECKED_IN: frozenset({Status.DONE, Status.CANCELLED, Status.MOVED}),
+        Status.DONE: frozenset(),
+        Status.NO_SHOW: frozenset(),
+        Status.CANCELLED: frozenset(),
+        Status.MOVED: frozenset(),
+    }
+    # What a counter agent sets by hand (the others come with a cancellation or a move).
+    COUNTER_STATUSES = (Status.CHECKED_IN, Status.DONE, Status.NO_SHOW)
 
     reference = models.CharField(_("reference"), max_length=12, unique=True)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
@@ -375,6 +387,16 @@ class Appointment(Contact):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def can_become(self, status: str) -> bool:
+        """Whether the table of transitions lets this appointment take that status now."""
+        return status in self.TRANSITIONS.get(self.status, frozenset())
+
+    @classmethod
+    def statuses_leading_to(cls, status: str) -> list[str]:
+        """The statuses from which an appointment may become `status`, for bulk updates:
+        `filter(status__in=Appointment.statuses_leading_to(Status.CANCELLED))`."""
+        return [source for source, targets in cls.TRANSITIONS.items() if status in targets]
 
 
 class AppointmentEvent(models.Model):

@@ -17,6 +17,7 @@ from continuite.core.geo import bounding_box, haversine_km
 from continuite.service_points.models import ServicePoint
 
 from .models import Appointment, ClosedWindow, OpeningRange, Reason, Slot
+from .rules import booking_window
 
 # Radii tried in turn by the public slots page until one offers a slot.
 SLOT_SEARCH_RADII_KM = (30, 60, 100)
@@ -32,13 +33,6 @@ class SlotOffer:
     @property
     def point(self) -> ServicePoint:
         return self.slot.service_point
-
-
-def booking_window(reason: Reason, now: datetime) -> tuple[datetime, datetime]:
-    """The first and last instants a person may book this reason for, as the service rules them."""
-    return now + timedelta(hours=reason.min_notice_hours), now + timedelta(
-        days=reason.max_horizon_days
-    )
 
 
 def public_reasons():
@@ -80,22 +74,11 @@ def _points_within(
     return found
 
 
-def reason_closed_at(slot: Slot, reason: Reason) -> bool:
-    """Whether a partial closure of the reason covers the slot (one query)."""
-    windows = (
-        ClosedWindow.objects.filter(service_point_id=slot.service_point_id, reasons=reason)
-        .filter(starts_at__lt=slot.ends_at)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=slot.starts_at))
-        .select_related("service_point")
-    )
-    return any(w.covers(slot.starts_at, slot.ends_at, w.service_point.time_zone) for w in windows)
-
-
 def without_closures(bookable, reason: Reason):
     """Slots outside the whole-day partial closures of the reason, in the same query.
 
     A closure of some reasons for some hours of each day is refused at booking
-    (`reason_closed_at`) rather than read here, where it would need each slot's local time.
+    (`rules.slot_reason_closed`) rather than read here, where it would need each slot's local time.
     """
     closed = ClosedWindow.objects.filter(
         service_point_id=OuterRef("service_point_id"),

@@ -22,7 +22,7 @@ from . import booking
 from .messages import appointment_messages, appointment_notify
 from .models import Appointment, AppointmentEvent, Person, Reason, Slot
 from .phones import normalize_phone
-from .queries import reason_closed_at
+from .rules import SEAT_FREE, slot_reason_closed
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -126,11 +126,7 @@ def _earlier(submission_key: uuid.UUID | None) -> Appointment | None:
 
 def take_seat(slot_id: int) -> bool:
     """Take one seat with a single conditional UPDATE: the database decides, whatever the concurrency."""
-    return bool(
-        Slot.objects.filter(
-            pk=slot_id, over_capacity=False, booked__lt=F("capacity") - F("held_for_emergencies")
-        ).update(booked=F("booked") + 1)
-    )
+    return bool(Slot.objects.filter(SEAT_FREE, pk=slot_id).update(booked=F("booked") + 1))
 
 
 def release_seat(slot_id: int) -> None:
@@ -199,7 +195,7 @@ def appointment_book(
                         "This counter is closed for now: it takes no appointment. Choose another one."
                     )
                 )
-            if slot.reason_closure and reason_closed_at(slot, reason):
+            if slot.reason_closure and slot_reason_closed(slot, reason):
                 raise ValidationError(
                     _(
                         "This service point does not receive this reason at that time. Choose another slot."
@@ -410,13 +406,8 @@ def appointment_set_status(
     *, appointment: Appointment, status: str, actor, note: str = ""
 ) -> Appointment:
     """Counter agents: arrived, done, or did not come."""
-    allowed = {
-        Appointment.Status.CHECKED_IN: (Appointment.Status.BOOKED,),
-        Appointment.Status.DONE: (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
-        Appointment.Status.NO_SHOW: (Appointment.Status.BOOKED,),
-    }
     appointment = _locked(appointment)
-    if appointment.status not in allowed.get(status, ()):
+    if status not in Appointment.COUNTER_STATUSES or not appointment.can_become(status):
         raise ValidationError(_("This change is not possible for this appointment."))
     appointment.status = status
     appointment.save(update_fields=["status"])

@@ -44,13 +44,13 @@ from .messages import ics_for
 from .models import Appointment, Reason, Slot
 from .phones import display_phone
 from .queries import (
-    booking_window,
     earliest_slots,
     lottery_point_open,
     lottery_points,
     move_choices,
     widening,
 )
+from .rules import booking_window
 from .services import (
     CapReached,
     appointment_book,
