@@ -33,7 +33,7 @@ from .models import (
     OpeningRange,
     Slot,
 )
-from .queries import booking_window
+from .rules import SEAT_FREE, booking_window, closures_of, reason_closed_at, seats_free
 from .services import new_reference
 from .slots import HORIZON_DAYS
 
@@ -113,34 +113,16 @@ def affected_appointment_ids(service_point_id: int, now: datetime) -> list[int]:
 # The free places other service points offer the appointments to rehome.
 
 
-def _reason_closed_at(windows, reason_id, starts_at, ends_at, time_zone) -> bool:
-    return any(
-        reason_id in reasons and window.covers(starts_at, ends_at, time_zone)
-        for window, reasons in windows
-    )
-
-
 class ReasonClosures:
     """The partial closures of some reasons at some service points, read once."""
 
     def __init__(self, service_point_ids: list[int]):
-        self._windows: dict[int, list[tuple[ClosedWindow, frozenset[int]]]] = defaultdict(list)
-        for window in (
-            ClosedWindow.objects.filter(
-                service_point_id__in=service_point_ids, reasons__isnull=False
-            )
-            .distinct()
-            .prefetch_related("reasons")
-        ):
-            reasons = frozenset(r.pk for r in window.reasons.all())
-            self._windows[window.service_point_id].append((window, reasons))
+        self._windows = closures_of(service_point_ids)
 
     def closed(self, service_point_id, reason_id, starts_at, ends_at, time_zone) -> bool:
         """Whether the reason is closed at the service point at some instant of the period."""
         windows = self._windows.get(service_point_id)
-        return bool(windows) and _reason_closed_at(
-            windows, reason_id, starts_at, ends_at, time_zone
-        )
+        return bool(windows) and reason_closed_at(windows, reason_id, starts_at, ends_at, time_zone)
 
 
 @dataclass
@@ -180,7 +162,7 @@ class FreePlaces:
 
     def _load(self, service_point_ids: list[int], until: datetime) -> None:
         rows = list(
-            Slot.objects.bookable()
+            Slot.objects.filter(SEAT_FREE)
             .filter(
                 service_point_id__in=service_point_ids, starts_at__gt=self.now, starts_at__lt=until
             )
@@ -192,7 +174,7 @@ class FreePlaces:
         ).values_list("openingrange_id", "reason_id"):
             served[range_id].add(reason_id)
         for slot in rows:
-            place = FreePlace(slot.pk, slot.starts_at, slot.ends_at, slot.free)
+            place = FreePlace(slot.pk, slot.starts_at, slot.ends_at, seats_free(slot))
             self._by_slot[slot.pk] = place
             for reason_id in served.get(slot.opening_range_id, ()):
                 places = self._by_key[(slot.service_point_id, slot.mode, reason_id)]
@@ -291,9 +273,9 @@ def _take_seats(wanted: Counter) -> dict[int, int]:
     """
     granted = dict.fromkeys(wanted, 0)
     for slot in (
-        Slot.objects.select_for_update().bookable().filter(pk__in=list(wanted)).order_by("pk")
+        Slot.objects.select_for_update().filter(SEAT_FREE, pk__in=list(wanted)).order_by("pk")
     ):
-        granted[slot.pk] = min(wanted[slot.pk], slot.free)
+        granted[slot.pk] = min(wanted[slot.pk], seats_free(slot))
     update_from_values(
         Slot, ["booked"], [(pk, n) for pk, n in granted.items() if n], increment=True
     )
@@ -324,26 +306,50 @@ _OUTCOME_OF_KIND = {
 }
 
 
-def _lock_active(decisions: list[Decision]) -> dict[int, Appointment]:
-    """The appointments of the decisions that may still be rehomed, locked."""
-    return {
-        a.pk: a
-        for a in Appointment.objects.select_for_update(of=("self",))
+# The status an outcome gives an appointment, by the table of transitions (a conversion to a
+# phone appointment keeps its status).
+_STATUS_OF_OUTCOME = {
+    Outcome.MOVED: Appointment.Status.MOVED,
+    Outcome.CANCELLED: Appointment.Status.CANCELLED,
+}
+
+
+def _may_take(appointment: Appointment, outcome: str) -> bool:
+    status = _STATUS_OF_OUTCOME.get(outcome)
+    if status is None:
+        return appointment.status in Appointment.ACTIVE
+    return appointment.can_become(status)
+
+
+def _lock_rehomable(decisions: list[Decision]) -> dict[int, list[tuple[Decision, Appointment]]]:
+    """Per outcome, the decisions whose appointment may still take it, with it, locked: an
+    appointment handled already (moved, cancelled) is left alone."""
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("service_point")
-        .filter(pk__in=[d.appointment_id for d in decisions], status__in=Appointment.ACTIVE)
-    }
+        .in_bulk([d.appointment_id for d in decisions])
+    )
+    chosen = defaultdict(list)
+    for decision in decisions:
+        appointment = locked.get(decision.appointment_id)
+        if appointment is not None and _may_take(appointment, decision.outcome):
+            chosen[decision.outcome].append((decision, appointment))
+    return chosen
 
 
-def _moves_granted(moves: list[Decision]) -> tuple[list[tuple[Decision, Slot]], list[int]]:
-    """The moves whose target slot still had a seat, with their slot; and the others' ids."""
-    wanted = Counter(d.slot_id for d in moves)
+def _moves_granted(
+    moves: list[tuple[Decision, Appointment]],
+) -> tuple[list[tuple[Appointment, Slot]], list[int]]:
+    """The appointments to move whose target slot still had a seat, with their slot; and the
+    ids of the others."""
+    wanted = Counter(decision.slot_id for decision, _appointment in moves)
     targets = Slot.objects.in_bulk(list(wanted))
     granted = _take_seats(wanted)
     kept, retry = [], []
-    for decision in moves:
+    for decision, appointment in moves:
         if granted.get(decision.slot_id, 0) > 0 and decision.slot_id in targets:
             granted[decision.slot_id] -= 1
-            kept.append((decision, targets[decision.slot_id]))
+            kept.append((appointment, targets[decision.slot_id]))
         else:
             retry.append(decision.appointment_id)
     return kept, retry
@@ -439,9 +445,10 @@ def _cancel(writes: _Writes, appointments: list[Appointment]) -> None:
         writes.events.append(
             AppointmentEvent(appointment=appointment, kind="cancelled", note=writes.note)
         )
-    Appointment.objects.filter(pk__in=[a.pk for a in appointments]).update(
-        status=Appointment.Status.CANCELLED
-    )
+    Appointment.objects.filter(
+        pk__in=[a.pk for a in appointments],
+        status__in=Appointment.statuses_leading_to(Appointment.Status.CANCELLED),
+    ).update(status=Appointment.Status.CANCELLED)
     CallbackRequest.objects.bulk_create(callbacks)
     for appointment, callback in zip(appointments, callbacks, strict=True):
         args = {"appointment": appointment.pk, "callback": callback.pk}
@@ -481,16 +488,12 @@ def appointments_rehome(
     nothing more. Each person handled gets exactly one message (email when they gave one, with
     the calendar file; otherwise SMS), keyed `<dedup_prefix>:<appointment id>`.
     """
-    appointments = _lock_active(decisions)
-    chosen = defaultdict(list)
-    for decision in decisions:
-        if decision.appointment_id in appointments:
-            chosen[decision.outcome].append(decision)
+    chosen = _lock_rehomable(decisions)
     writes = _Writes(note=note, now=now)
     moves, retry = _moves_granted(chosen[Outcome.MOVED])
-    _move(writes, [appointments[d.appointment_id] for d, _slot in moves], [s for _d, s in moves])
-    _convert_to_phone(writes, [appointments[d.appointment_id] for d in chosen[Outcome.PHONE]])
-    _cancel(writes, [appointments[d.appointment_id] for d in chosen[Outcome.CANCELLED]])
+    _move(writes, [old for old, _slot in moves], [slot for _old, slot in moves])
+    _convert_to_phone(writes, [appointment for _d, appointment in chosen[Outcome.PHONE]])
+    _cancel(writes, [appointment for _d, appointment in chosen[Outcome.CANCELLED]])
     _seats_give_back(writes.released)
     AppointmentEvent.objects.bulk_create(writes.events, batch_size=2000)
     return _tell(writes, dedup_prefix), retry

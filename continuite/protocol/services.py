@@ -96,7 +96,9 @@ def _overlapping(service_point, starts_at, ends_at, now):
 def _refuse_overlap(
     *, service_point, scope, starts_at, ends_at, reasons, daily_from, daily_until, now
 ) -> None:
-    """Refused when a closure in force closes the same thing at some instant of the period."""
+    """Refused when a closure in force closes the same thing at some instant of the period;
+    the service point is held first, so that two closures declared at once are checked in turn."""
+    ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     for other in _overlapping(service_point, starts_at, ends_at, now).prefetch_related("reasons"):
         if (
             other.scope == Closure.Scope.FULL
@@ -167,8 +169,7 @@ def closure_declare(
     A full closure sets the crisis status « closed » for its window; a partial one closes the
     chosen reasons, or the chosen hours of each day, or both. Refused in French, with nothing
     written, when the dates are wrong or the period is already closed. Its rehoming run starts
-    once the slot sync the closure queues has brought the slots in line.
-    """
+    once the slot sync the closure queues has brought the slots in line."""
     now = now or timezone.now()
     reasons, label = list(reasons or []), label.strip()
     when = {"starts_at": starts_at, "ends_at": ends_at}
@@ -184,7 +185,6 @@ def closure_declare(
     )
     if incident is not None and incident.service_point_id != service_point.pk:
         raise ValidationError({"incident": _("This incident belongs to another service point.")})
-    ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     _refuse_overlap(
         service_point=service_point, scope=scope, reasons=reasons, now=now, **when, **hours
     )
@@ -204,23 +204,25 @@ def closure_declare(
     else:
         _close_for_all(closure, actor)
     closure.save(update_fields=["status_change", "closed_window"])
+    _audit_declared(closure, reasons, actor)
+    trigger = RehomingRun.Trigger.CLOSURE
+    run = rehoming_request(
+        service_point=service_point, trigger=trigger, closure=closure, actor=actor
+    )
+    return closure, run
+
+
+def _audit_declared(closure: Closure, reasons: list[Reason], actor) -> None:
     audit_record(
         actor=actor,
         action="protocol.closure_declared",
-        target=service_point,
+        target=closure.service_point,
         closure=closure.pk,
-        scope=scope,
-        starts_at=starts_at.isoformat(),
-        ends_at=ends_at.isoformat() if ends_at else None,
+        scope=closure.scope,
+        starts_at=closure.starts_at.isoformat(),
+        ends_at=closure.ends_at.isoformat() if closure.ends_at else None,
         reasons=[r.pk for r in reasons],
     )
-    run = rehoming_request(
-        service_point=service_point,
-        trigger=RehomingRun.Trigger.CLOSURE,
-        closure=closure,
-        actor=actor,
-    )
-    return closure, run
 
 
 def _same_target(other: Closure, reasons, daily_from, daily_until) -> bool:
