@@ -33,7 +33,14 @@ from .models import (
     OpeningRange,
     Slot,
 )
-from .rules import SEAT_FREE, booking_window, closures_of, reason_closed_at, seats_free
+from .rules import (
+    SEAT_FREE,
+    booking_window,
+    closures_of,
+    reason_closed_at,
+    seats_free,
+    seats_free_sql,
+)
 from .services import new_reference
 from .slots import HORIZON_DAYS
 
@@ -266,19 +273,20 @@ def _seats_give_back(slot_counts: Counter) -> None:
 
 
 def _take_seats(wanted: Counter) -> dict[int, int]:
-    """Take the seats wanted in each slot, as many as it has free; how many were taken.
+    """Take the seats wanted in each slot, each slot guarded like a booking; how many were taken.
 
-    The slots are locked first (a booking taking a seat meanwhile is waited for), so that the
-    seats counted free are the ones taken.
+    One statement for the slots with room for all their seats (the rules' seat predicate, for
+    n seats); the few that filled up meanwhile are then taken seat by seat.
     """
     granted = dict.fromkeys(wanted, 0)
-    for slot in (
-        Slot.objects.select_for_update().filter(SEAT_FREE, pk__in=list(wanted)).order_by("pk")
-    ):
-        granted[slot.pk] = min(wanted[slot.pk], seats_free(slot))
-    update_from_values(
-        Slot, ["booked"], [(pk, n) for pk, n in granted.items() if n], increment=True
-    )
+    all_free = seats_free_sql("v.column2")
+    for pk in update_from_values(Slot, ["booked"], wanted.items(), increment=True, guard=all_free):
+        granted[pk] = wanted[pk]
+    for pk in [pk for pk, n in granted.items() if n == 0]:
+        while granted[pk] < wanted[pk] and update_from_values(
+            Slot, ["booked"], [(pk, 1)], increment=True, guard=all_free
+        ):
+            granted[pk] += 1
     return granted
 
 
