@@ -174,6 +174,19 @@ class FreePlaces:
                 service_point_id__in=service_point_ids, starts_at__gt=self.now, starts_at__lt=until
             )
             .order_by("starts_at", "pk")
+            .values_list(
+                "pk",
+                "service_point_id",
+                "opening_range_id",
+                "mode",
+                "starts_at",
+                "ends_at",
+                "capacity",
+                "held_for_emergencies",
+                "booked",
+                "over_capacity",
+                named=True,
+            )
         )
         served = defaultdict(set)
         for range_id, reason_id in OpeningRange.reasons.through.objects.filter(
