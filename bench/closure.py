@@ -162,14 +162,7 @@ def appointments_load(service_point: ServicePoint, reasons: list[Reason], count:
         sys.exit(f"only {len(seats)} seats at {service_point.name}")
     chosen = sorted(rng.sample(seats, count), key=lambda seat: seat[1])
     people = Person.objects.bulk_create(
-        [
-            Person(
-                phone=f"+3361{tag}{index:06d}",
-                name=f"Personne {tag}-{index}",
-                email=f"personne{index}@example.org" if index % 125 == 0 else "",
-            )
-            for index in range(count)
-        ],
+        [Person(phone=f"+3361{tag}{index:06d}") for index in range(count)],
         batch_size=2000,
     )
     Appointment.objects.bulk_create(
@@ -180,6 +173,9 @@ def appointments_load(service_point: ServicePoint, reasons: list[Reason], count:
                 service_point=service_point,
                 reason=reasons[index % len(reasons)],
                 person=people[index],
+                contact_name=f"Personne {tag}-{index}",
+                contact_phone=people[index].phone,
+                contact_email=f"personne{index}@example.org" if index % 125 == 0 else "",
                 mode=Mode.ON_SITE,
                 starts_at=starts,
                 ends_at=ends,
