@@ -1,13 +1,18 @@
-"""Rehoming in bulk: which appointments a service point can no longer hold, and the writes that
-convert, move or cancel them by the thousand, each with its history and one message.
+"""Rehoming in bulk, what appointments know of it: which appointments a service point can no
+longer hold, the free places other service points offer them, and the writes that convert, move
+or cancel them by the thousand, each with its history and one message.
 
-The protocol app decides what happens to each appointment (its network's rules, the nearest
-free slots); this module only writes, set-based, in the caller's transaction.
+The protocol app decides what happens to each appointment (its network's rules, which
+neighbour, in which order); it asks this module for the places and gives it its decisions.
+What a free seat is, when a reason is closed and how long ahead a reason is booked stay here,
+in the appointments app: the writes are set-based, in the caller's transaction.
 """
 
+import bisect
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -15,11 +20,29 @@ from django.db.models import F, Q
 from continuite.core.bulk import update_from_values
 from continuite.notifications.bulk import messages_enqueue_bulk
 from continuite.notifications.models import Message
+from continuite.service_points.models import ServicePoint
 
 from .calendar import add_business_days
 from .messages import COMPOSER
-from .models import Appointment, AppointmentEvent, CallbackRequest, ClosedWindow, Mode, Slot
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    CallbackRequest,
+    ClosedWindow,
+    Mode,
+    OpeningRange,
+    Slot,
+)
+from .rules import (
+    SEAT_FREE,
+    booking_window,
+    closures_of,
+    reason_closed_at,
+    seats_free,
+    seats_free_sql,
+)
 from .services import new_reference
+from .slots import HORIZON_DAYS
 
 CALLBACK_DUE_BUSINESS_DAYS = 2
 
@@ -94,6 +117,162 @@ def affected_appointment_ids(service_point_id: int, now: datetime) -> list[int]:
     return sorted(chosen, key=lambda pk: (chosen[pk], pk))
 
 
+# The free places other service points offer the appointments to rehome.
+
+
+class ReasonClosures:
+    """The partial closures of some reasons at some service points, read once."""
+
+    def __init__(self, service_point_ids: list[int]):
+        self._windows = closures_of(service_point_ids)
+
+    def closed(self, service_point_id, reason_id, starts_at, ends_at, time_zone) -> bool:
+        """Whether the reason is closed at the service point at some instant of the period."""
+        windows = self._windows.get(service_point_id)
+        return bool(windows) and reason_closed_at(windows, reason_id, starts_at, ends_at, time_zone)
+
+
+@dataclass
+class FreePlace:
+    """A free slot as rehoming sees it: its seats are counted down as they are handed out."""
+
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    free: int
+
+
+@dataclass
+class _Places:
+    """One service point's free places for one mode and reason, in time order."""
+
+    places: list[FreePlace] = field(default_factory=list)
+    starts: list[datetime] = field(default_factory=list)
+
+
+class FreePlaces:
+    """The free places of some service points for the appointments to rehome, read once.
+
+    A place is a slot with a seat the public may take, of a range serving the reason, long
+    enough for it, far enough ahead for its notice and with the reason open at its time. A
+    slot serving several reasons is one place for all: a seat handed out for one is gone for
+    the others.
+    """
+
+    def __init__(self, service_point_ids: list[int], *, now: datetime, horizon_days: int):
+        self.now = now
+        self._by_key: dict[tuple[int, str, int], _Places] = defaultdict(_Places)
+        self._by_slot: dict[int, FreePlace] = {}
+        self._time_zones: dict[int, ZoneInfo] = {}
+        self.closures = ReasonClosures(service_point_ids)
+        self._load(service_point_ids, now + timedelta(days=horizon_days))
+
+    def _load(self, service_point_ids: list[int], until: datetime) -> None:
+        rows = list(
+            Slot.objects.filter(SEAT_FREE)
+            .filter(
+                service_point_id__in=service_point_ids, starts_at__gt=self.now, starts_at__lt=until
+            )
+            .order_by("starts_at", "pk")
+            .values_list(
+                "pk",
+                "service_point_id",
+                "opening_range_id",
+                "mode",
+                "starts_at",
+                "ends_at",
+                "capacity",
+                "held_for_emergencies",
+                "booked",
+                "over_capacity",
+                named=True,
+            )
+        )
+        served = defaultdict(set)
+        for range_id, reason_id in OpeningRange.reasons.through.objects.filter(
+            openingrange_id__in={slot.opening_range_id for slot in rows}
+        ).values_list("openingrange_id", "reason_id"):
+            served[range_id].add(reason_id)
+        for slot in rows:
+            place = FreePlace(slot.pk, slot.starts_at, slot.ends_at, seats_free(slot))
+            self._by_slot[slot.pk] = place
+            for reason_id in served.get(slot.opening_range_id, ()):
+                places = self._by_key[(slot.service_point_id, slot.mode, reason_id)]
+                places.places.append(place)
+                places.starts.append(slot.starts_at)
+        for point in ServicePoint.objects.filter(pk__in=service_point_ids).only("departement_id"):
+            self._time_zones[point.pk] = point.time_zone
+
+    def offered_by(self) -> set[int]:
+        """The service points with at least one free place."""
+        return {point_id for point_id, _mode, _reason in self._by_key}
+
+    def nearest(
+        self, service_point_id: int, appointment: Appointment, *, within: timedelta
+    ) -> FreePlace | None:
+        """The service point's free place for the appointment nearest its time, at most
+        `within` before or after it; the earlier of two at the same distance."""
+        found = self._by_key.get((service_point_id, appointment.mode, appointment.reason_id))
+        if found is None:
+            return None
+        reason, wanted = appointment.reason, appointment.starts_at
+        earliest = max(wanted - within, booking_window(reason, self.now)[0])
+        duration = timedelta(minutes=reason.duration_minutes)
+        for place in _outwards(found, wanted, earliest, wanted + within):
+            if (
+                place.free > 0
+                and place.ends_at - place.starts_at >= duration
+                and not self.closures.closed(
+                    service_point_id,
+                    reason.pk,
+                    place.starts_at,
+                    place.ends_at,
+                    self._time_zones[service_point_id],
+                )
+            ):
+                return place
+        return None
+
+    def take(self, place: FreePlace) -> None:
+        place.free -= 1
+
+    def full(self, slot_id: int) -> None:
+        """The slot filled up meanwhile (a booking took its last seat)."""
+        if (place := self._by_slot.get(slot_id)) is not None:
+            place.free = 0
+
+
+def _outwards(found: _Places, wanted: datetime, earliest: datetime, latest: datetime):
+    """The places between earliest and latest, from the nearest to `wanted` outwards."""
+    places, starts = found.places, found.starts
+    right = bisect.bisect_left(starts, wanted)
+    left, count = right - 1, len(places)
+    while True:
+        before = places[left] if left >= 0 and starts[left] >= earliest else None
+        after = places[right] if right < count and starts[right] <= latest else None
+        if before is None and after is None:
+            return
+        if after is None or (
+            before is not None and wanted - before.starts_at <= after.starts_at - wanted
+        ):
+            yield before
+            left -= 1
+        else:
+            yield after
+            right += 1
+
+
+def free_places(
+    service_point_ids: list[int], *, now: datetime, horizon_days: int = HORIZON_DAYS
+) -> FreePlaces:
+    """The free places of these service points from now to the horizon of the slots, for the
+    appointments to rehome: ask `nearest` for each, `take` what is handed out."""
+    return FreePlaces(service_point_ids, now=now, horizon_days=horizon_days)
+
+
+# The writes: decisions carried out by the thousand.
+
+
 def _seats_give_back(slot_counts: Counter) -> None:
     """Give seats back; a slot back within its seats is no longer flagged over capacity."""
     if not slot_counts:
@@ -106,27 +285,218 @@ def _seats_give_back(slot_counts: Counter) -> None:
     ).update(over_capacity=False)
 
 
-# Like a booking's conditional UPDATE (services.take_seat), for n seats of each slot at once.
-_SEATS_FREE = "NOT over_capacity AND booked + v.column2 <= capacity - held_for_emergencies"
-
-
 def _take_seats(wanted: Counter) -> dict[int, int]:
     """Take the seats wanted in each slot, each slot guarded like a booking; how many were taken.
 
-    One statement for the slots with room for all their seats; the few that filled up meanwhile
-    are then taken seat by seat.
+    One statement for the slots with room for all their seats (the rules' seat predicate, for
+    n seats); the few that filled up meanwhile are then taken seat by seat.
     """
     granted = dict.fromkeys(wanted, 0)
-    for pk in update_from_values(
-        Slot, ["booked"], wanted.items(), increment=True, guard=_SEATS_FREE
-    ):
+    all_free = seats_free_sql("v.column2")
+    for pk in update_from_values(Slot, ["booked"], wanted.items(), increment=True, guard=all_free):
         granted[pk] = wanted[pk]
     for pk in [pk for pk, n in granted.items() if n == 0]:
         while granted[pk] < wanted[pk] and update_from_values(
-            Slot, ["booked"], [(pk, 1)], increment=True, guard=_SEATS_FREE
+            Slot, ["booked"], [(pk, 1)], increment=True, guard=all_free
         ):
             granted[pk] += 1
     return granted
+
+
+@dataclass
+class _Writes:
+    """What a batch of decisions writes, gathered to be written set-based at the end."""
+
+    note: str
+    now: datetime
+    released: Counter = field(default_factory=Counter)
+    events: list[AppointmentEvent] = field(default_factory=list)
+    # (appointment, message kind, message arguments, new appointment id, call-back id)
+    told: list[tuple[Appointment, str, dict, int | None, int | None]] = field(default_factory=list)
+
+    def leave(self, appointment: Appointment) -> None:
+        """The appointment leaves its seat on site, if it held one."""
+        if appointment.takes_seat:
+            self.released[appointment.slot_id] += 1
+
+
+_OUTCOME_OF_KIND = {
+    "rehomed_moved": Outcome.MOVED,
+    "rehomed_phone": Outcome.PHONE,
+    "rehomed_cancelled": Outcome.CANCELLED,
+}
+
+
+# The status an outcome gives an appointment, by the table of transitions (a conversion to a
+# phone appointment keeps its status).
+_STATUS_OF_OUTCOME = {
+    Outcome.MOVED: Appointment.Status.MOVED,
+    Outcome.CANCELLED: Appointment.Status.CANCELLED,
+}
+
+
+def _may_take(appointment: Appointment, outcome: str) -> bool:
+    status = _STATUS_OF_OUTCOME.get(outcome)
+    if status is None:
+        return appointment.status in Appointment.ACTIVE
+    return appointment.can_become(status)
+
+
+def _lock_rehomable(decisions: list[Decision]) -> dict[int, list[tuple[Decision, Appointment]]]:
+    """Per outcome, the decisions whose appointment may still take it, with it, locked: an
+    appointment handled already (moved, cancelled) is left alone."""
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("service_point")
+        .in_bulk([d.appointment_id for d in decisions])
+    )
+    chosen = defaultdict(list)
+    for decision in decisions:
+        appointment = locked.get(decision.appointment_id)
+        if appointment is not None and _may_take(appointment, decision.outcome):
+            chosen[decision.outcome].append((decision, appointment))
+    return chosen
+
+
+def _moves_granted(
+    moves: list[tuple[Decision, Appointment]],
+) -> tuple[list[tuple[Appointment, Slot]], list[int]]:
+    """The appointments to move whose target slot still had a seat, with their slot; and the
+    ids of the others."""
+    wanted = Counter(decision.slot_id for decision, _appointment in moves)
+    targets = Slot.objects.in_bulk(list(wanted))
+    granted = _take_seats(wanted)
+    kept, retry = [], []
+    for decision, appointment in moves:
+        if granted.get(decision.slot_id, 0) > 0 and decision.slot_id in targets:
+            granted[decision.slot_id] -= 1
+            kept.append((appointment, targets[decision.slot_id]))
+        else:
+            retry.append(decision.appointment_id)
+    return kept, retry
+
+
+def _moved_copy(old: Appointment, slot: Slot) -> Appointment:
+    """The same person, reason and mode in the target slot."""
+    return Appointment(
+        reference=new_reference(),
+        slot=slot,
+        service_point_id=slot.service_point_id,
+        reason_id=old.reason_id,
+        person_id=old.person_id,
+        contact_name=old.contact_name,
+        contact_phone=old.contact_phone,
+        contact_email=old.contact_email,
+        mode=old.mode,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+    )
+
+
+def _create_with_references(appointments: list[Appointment]) -> None:
+    for attempt in range(3):  # a reference drawn twice among millions: draw again
+        try:
+            with transaction.atomic():
+                Appointment.objects.bulk_create(appointments)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            for new in appointments:
+                new.pk, new.reference = None, new_reference()
+
+
+def _move(writes: _Writes, olds: list[Appointment], targets: list[Slot]) -> None:
+    """A new appointment in each target slot, the old one marked moved and linked to it."""
+    news = [_moved_copy(old, slot) for old, slot in zip(olds, targets, strict=True)]
+    _create_with_references(news)
+    for old, new in zip(olds, news, strict=True):
+        writes.leave(old)
+        old.status, old.moved_to = Appointment.Status.MOVED, new
+        writes.events.append(AppointmentEvent(appointment=old, kind="moved", note=writes.note))
+        writes.events.append(
+            AppointmentEvent(appointment=new, kind="moved_here", note=old.reference)
+        )
+        writes.told.append((old, "rehomed_moved", {"appointment": new.pk}, new.pk, None))
+    update_from_values(
+        Appointment, ["status", "moved_to"], [(a.pk, a.status, a.moved_to_id) for a in olds]
+    )
+
+
+def _convert_to_phone(writes: _Writes, appointments: list[Appointment]) -> None:
+    """Same time, same service point, by phone; the seat on site goes back."""
+    for appointment in appointments:
+        writes.leave(appointment)
+        writes.events.append(
+            AppointmentEvent(appointment=appointment, kind="converted_to_phone", note=writes.note)
+        )
+        writes.told.append(
+            (appointment, "rehomed_phone", {"appointment": appointment.pk}, None, None)
+        )
+    Appointment.objects.filter(pk__in=[a.pk for a in appointments]).update(
+        mode=Mode.PHONE, takes_seat=False
+    )
+
+
+def _callback_for(writes: _Writes, appointment: Appointment) -> CallbackRequest:
+    point = appointment.service_point
+    return CallbackRequest(
+        reference=new_reference(),
+        service_point=point,
+        reason_id=appointment.reason_id,
+        person_id=appointment.person_id,
+        contact_name=appointment.contact_name,
+        contact_phone=appointment.contact_phone,
+        contact_email=appointment.contact_email,
+        preferred_window=CallbackRequest.Window.ANY,
+        note=f"{writes.note} — {appointment.reference}"[:500],
+        due_at=add_business_days(
+            writes.now, CALLBACK_DUE_BUSINESS_DAYS, departement_code=point.departement_id
+        ),
+        origin="closure",
+    )
+
+
+def _cancel(writes: _Writes, appointments: list[Appointment]) -> None:
+    """The appointment is cancelled and a call-back request opened for the person."""
+    callbacks = []
+    for appointment in appointments:
+        writes.leave(appointment)
+        callbacks.append(_callback_for(writes, appointment))
+        writes.events.append(
+            AppointmentEvent(appointment=appointment, kind="cancelled", note=writes.note)
+        )
+    Appointment.objects.filter(
+        pk__in=[a.pk for a in appointments],
+        status__in=Appointment.statuses_leading_to(Appointment.Status.CANCELLED),
+    ).update(status=Appointment.Status.CANCELLED)
+    CallbackRequest.objects.bulk_create(callbacks)
+    for appointment, callback in zip(appointments, callbacks, strict=True):
+        args = {"appointment": appointment.pk, "callback": callback.pk}
+        writes.told.append((appointment, "rehomed_cancelled", args, None, callback.pk))
+
+
+def _tell(writes: _Writes, dedup_prefix: str) -> list[Done]:
+    """One message to each person handled, to the contact given with the appointment."""
+    messages = []
+    for appointment, kind, args, _new, _callback in writes.told:
+        channel = Message.Channel.EMAIL if appointment.contact_email else Message.Channel.SMS
+        messages.append(
+            Message(
+                channel=channel,
+                to=appointment.contact_email or appointment.contact_phone,
+                composer=COMPOSER,
+                composer_args={**args, "kind": kind},
+                dedup_key=f"{dedup_prefix}:{appointment.pk}",
+            )
+        )
+    messages_enqueue_bulk(messages)
+    return [
+        Done(appointment.pk, _OUTCOME_OF_KIND[kind], new_id, callback_id, message.pk)
+        for (appointment, kind, _args, new_id, callback_id), message in zip(
+            writes.told, messages, strict=True
+        )
+    ]
 
 
 def appointments_rehome(
@@ -139,143 +509,12 @@ def appointments_rehome(
     nothing more. Each person handled gets exactly one message (email when they gave one, with
     the calendar file; otherwise SMS), keyed `<dedup_prefix>:<appointment id>`.
     """
-    by_id = {d.appointment_id: d for d in decisions}
-    appointments = {
-        a.pk: a
-        for a in Appointment.objects.select_for_update(of=("self",))
-        .select_related("service_point")
-        .filter(pk__in=list(by_id), status__in=Appointment.ACTIVE)
-    }
-    decisions = [d for d in decisions if d.appointment_id in appointments]
-    retry: list[int] = []
-    moves = [d for d in decisions if d.outcome == Outcome.MOVED]
-    wanted = Counter(d.slot_id for d in moves)
-    targets = {s.pk: s for s in Slot.objects.filter(pk__in=list(wanted))}
-    granted = _take_seats(wanted)
-    kept_moves = []
-    for decision in moves:
-        if granted.get(decision.slot_id, 0) > 0 and decision.slot_id in targets:
-            granted[decision.slot_id] -= 1
-            kept_moves.append(decision)
-        else:
-            retry.append(decision.appointment_id)
-    released = Counter()
-    events: list[AppointmentEvent] = []
-    messages: list[Message] = []
-    done: list[Done] = []
-    pending: list[tuple[Appointment, str, dict, int | None, int | None]] = []
-
-    # Moves: a new appointment in the target slot, the old one marked moved and linked to it.
-    new_appointments = []
-    for decision in kept_moves:
-        old, slot = appointments[decision.appointment_id], targets[decision.slot_id]
-        new_appointments.append(
-            Appointment(
-                reference=new_reference(),
-                slot=slot,
-                service_point_id=slot.service_point_id,
-                reason_id=old.reason_id,
-                person_id=old.person_id,
-                contact_name=old.contact_name,
-                contact_phone=old.contact_phone,
-                contact_email=old.contact_email,
-                mode=old.mode,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-            )
-        )
-    for attempt in range(3):  # a reference drawn twice among millions: draw again
-        try:
-            with transaction.atomic():
-                Appointment.objects.bulk_create(new_appointments)
-            break
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            for new in new_appointments:
-                new.pk, new.reference = None, new_reference()
-    moved_old = []
-    for decision, new in zip(kept_moves, new_appointments, strict=True):
-        old = appointments[decision.appointment_id]
-        if old.takes_seat:
-            released[old.slot_id] += 1
-        old.status, old.moved_to = Appointment.Status.MOVED, new
-        moved_old.append(old)
-        events.append(AppointmentEvent(appointment=old, kind="moved", note=note))
-        events.append(AppointmentEvent(appointment=new, kind="moved_here", note=old.reference))
-        pending.append((old, "rehomed_moved", {"appointment": new.pk}, new.pk, None))
-    update_from_values(
-        Appointment, ["status", "moved_to"], [(a.pk, a.status, a.moved_to_id) for a in moved_old]
-    )
-
-    # Conversions: same time, same service point, by phone; the seat on site goes back.
-    phones = [appointments[d.appointment_id] for d in decisions if d.outcome == Outcome.PHONE]
-    for appointment in phones:
-        if appointment.takes_seat:
-            released[appointment.slot_id] += 1
-        events.append(
-            AppointmentEvent(appointment=appointment, kind="converted_to_phone", note=note)
-        )
-        pending.append((appointment, "rehomed_phone", {"appointment": appointment.pk}, None, None))
-    Appointment.objects.filter(pk__in=[a.pk for a in phones]).update(
-        mode=Mode.PHONE, takes_seat=False
-    )
-
-    # Cancellations: the appointment is cancelled and a call-back request opened for the person.
-    cancels = [appointments[d.appointment_id] for d in decisions if d.outcome == Outcome.CANCELLED]
-    callbacks = []
-    for appointment in cancels:
-        if appointment.takes_seat:
-            released[appointment.slot_id] += 1
-        point = appointment.service_point
-        callbacks.append(
-            CallbackRequest(
-                reference=new_reference(),
-                service_point=point,
-                reason_id=appointment.reason_id,
-                person_id=appointment.person_id,
-                contact_name=appointment.contact_name,
-                contact_phone=appointment.contact_phone,
-                contact_email=appointment.contact_email,
-                preferred_window=CallbackRequest.Window.ANY,
-                note=f"{note} — {appointment.reference}"[:500],
-                due_at=add_business_days(
-                    now, CALLBACK_DUE_BUSINESS_DAYS, departement_code=point.departement_id
-                ),
-                origin="closure",
-            )
-        )
-        events.append(AppointmentEvent(appointment=appointment, kind="cancelled", note=note))
-    Appointment.objects.filter(pk__in=[a.pk for a in cancels]).update(
-        status=Appointment.Status.CANCELLED
-    )
-    CallbackRequest.objects.bulk_create(callbacks)
-    for appointment, callback in zip(cancels, callbacks, strict=True):
-        args = {"appointment": appointment.pk, "callback": callback.pk}
-        pending.append((appointment, "rehomed_cancelled", args, None, callback.pk))
-
-    _seats_give_back(released)
-    AppointmentEvent.objects.bulk_create(events, batch_size=2000)
-    for appointment, kind, args, _new, _callback in pending:
-        # To the appointment's own contact: what was given with it (or on its manage page).
-        channel = Message.Channel.EMAIL if appointment.contact_email else Message.Channel.SMS
-        messages.append(
-            Message(
-                channel=channel,
-                to=appointment.contact_email or appointment.contact_phone,
-                composer=COMPOSER,
-                composer_args={**args, "kind": kind},
-                dedup_key=f"{dedup_prefix}:{appointment.pk}",
-            )
-        )
-    messages_enqueue_bulk(messages)
-    outcomes = {
-        "rehomed_moved": Outcome.MOVED,
-        "rehomed_phone": Outcome.PHONE,
-        "rehomed_cancelled": Outcome.CANCELLED,
-    }
-    for (appointment, kind, _args, new_id, callback_id), message in zip(
-        pending, messages, strict=True
-    ):
-        done.append(Done(appointment.pk, outcomes[kind], new_id, callback_id, message.pk))
-    return done, retry
+    chosen = _lock_rehomable(decisions)
+    writes = _Writes(note=note, now=now)
+    moves, retry = _moves_granted(chosen[Outcome.MOVED])
+    _move(writes, [old for old, _slot in moves], [slot for _old, slot in moves])
+    _convert_to_phone(writes, [appointment for _d, appointment in chosen[Outcome.PHONE]])
+    _cancel(writes, [appointment for _d, appointment in chosen[Outcome.CANCELLED]])
+    _seats_give_back(writes.released)
+    AppointmentEvent.objects.bulk_create(writes.events, batch_size=2000)
+    return _tell(writes, dedup_prefix), retry

@@ -13,6 +13,7 @@ from .high_demand import high_demand_detect
 from .lottery import lottery_draws_due
 from .messages import appointment_notify
 from .models import Appointment, OpeningRange, Slot
+from .signals import slots_synced
 from .slots import release_threshold, slots_sync
 from .verification import phone_codes_purge
 
@@ -24,6 +25,7 @@ def sync_slots(service_point_id: int) -> int:
     if point is None:
         return 0
     report = slots_sync(service_point=point)
+    slots_synced.send(sender=Slot, service_point_id=service_point_id)
     return report.created + report.updated + report.removed
 
 

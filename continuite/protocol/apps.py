@@ -7,10 +7,13 @@ class ProtocolConfig(AppConfig):
     verbose_name = _("Health protocol and closures")
 
     def ready(self):
-        from continuite.appointments.signals import capacity_dropped
+        from continuite.appointments.signals import capacity_dropped, slots_synced
 
-        from .tasks import rehome_after_capacity_drop
+        from .rehoming import run_requested
+        from .tasks import rehome_after_capacity_drop, start_requested_run, start_runs_after_sync
 
         capacity_dropped.connect(
             rehome_after_capacity_drop, dispatch_uid="protocol.rehome_after_capacity_drop"
         )
+        run_requested.connect(start_requested_run, dispatch_uid="protocol.start_requested_run")
+        slots_synced.connect(start_runs_after_sync, dispatch_uid="protocol.start_runs_after_sync")

@@ -94,8 +94,9 @@ def demo_closures(site_manager_username: str = "site.lyon") -> str:
     """An incident and a week's closure at one of the demo site manager's service points taking
     appointments, with its rehoming done; once (kept as they are when a closure exists)."""
     from continuite.accounts.models import User
+    from continuite.appointments.tasks import sync_slots
 
-    from .models import Closure, Incident
+    from .models import Closure, Incident, RehomingRun
     from .rehoming import rehoming_run
     from .services import closure_declare, incident_declare
 
@@ -130,8 +131,12 @@ def demo_closures(site_manager_username: str = "site.lyon") -> str:
             incident=incident,
             actor=manager,
         )
-    run = rehoming_run(run.pk) or run
     run.refresh_from_db()
+    if run.status == RehomingRun.Status.QUEUED:
+        # Without a worker running now: the slot sync the closure queued, then its run.
+        sync_slots(point.pk)
+        rehoming_run(run.pk)
+        run.refresh_from_db()
     return (
         f"Protocol: {point.name} closed for a week; {run.total} appointments rehomed "
         f"({run.phone} by phone, {run.moved} moved, {run.cancelled} cancelled with a call-back)."

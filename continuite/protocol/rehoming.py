@@ -9,27 +9,28 @@ call-back request. The writes are set-based (`appointments.rehome`), a batch per
 a worker killed in the middle loses at most one uncommitted batch, which the next one redoes.
 """
 
-import bisect
 import logging
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from continuite.appointments.models import Appointment, ClosedWindow, Mode, OpeningRange, Slot
+from continuite.appointments.models import Appointment, Mode
 from continuite.appointments.rehome import (
     Decision,
     Outcome,
+    ReasonClosures,
     affected_appointment_ids,
     appointments_rehome,
+    free_places,
 )
-from continuite.appointments.slots import slots_sync
+from continuite.appointments.slots import HORIZON_DAYS
 from continuite.core.geo import bounding_box, haversine_km
 from continuite.service_points.models import CrisisStatus, ServicePoint
 
@@ -43,6 +44,10 @@ MAX_MOVE_TRIES = 3
 DEADLOCK_TRIES = 3
 UNFINISHED = (RehomingRun.Status.QUEUED, RehomingRun.Status.RUNNING)
 
+# Sent after commit when a run is to be started now (run_id=...): the tasks module starts it on
+# a worker. A closure's run is not: it starts once the closure is in the slots (`runs_waiting`).
+run_requested = Signal()
+
 
 def rehoming_request(
     *, service_point: ServicePoint, trigger: str, closure=None, actor=None
@@ -51,7 +56,9 @@ def rehoming_request(
 
     A drop of capacity while a run of the service point is waiting or in progress joins it
     (that run looks for affected appointments again after each batch), and one that leaves no
-    appointment to rehome (another run already did) starts nothing: None.
+    appointment to rehome (another run already did) starts nothing: None. A closure's run
+    waits for the slot sync its closure queued (what the service point can no longer hold is
+    what its slots no longer hold): the sync's end starts it.
     """
     if trigger == RehomingRun.Trigger.CAPACITY:
         current = RehomingRun.objects.filter(service_point=service_point, status__in=UNFINISHED)
@@ -65,201 +72,100 @@ def rehoming_request(
         closure=closure,
         requested_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    from .tasks import run_rehoming
-
-    transaction.on_commit(lambda: run_rehoming.delay(run.pk), robust=True)
+    if trigger != RehomingRun.Trigger.CLOSURE:
+        transaction.on_commit(
+            lambda: run_requested.send(sender=RehomingRun, run_id=run.pk), robust=True
+        )
     return run
 
 
-@dataclass
-class _Free:
-    """A free slot as the planner sees it: seats are counted down as it hands them out."""
-
-    starts_at: datetime
-    slot_id: int
-    ends_at: datetime
-    range_id: int
-    free: int
+def runs_waiting(service_point_id: int) -> list[int]:
+    """The runs of a service point not started yet: its slots are now in line, start them."""
+    return list(
+        RehomingRun.objects.filter(
+            service_point_id=service_point_id, status=RehomingRun.Status.QUEUED
+        ).values_list("pk", flat=True)
+    )
 
 
-@dataclass
-class _Candidate:
-    point_id: int
-    distance_km: float
-    # Per (mode, reason), free slots sorted by start, with their starts alone for bisect.
-    slots: dict[tuple[str, int], list[_Free]] = field(default_factory=dict)
-    starts: dict[tuple[str, int], list[datetime]] = field(default_factory=dict)
-    reason_closures: list[tuple[ClosedWindow, frozenset[int]]] = field(default_factory=list)
+def _open_neighbours(point: ServicePoint, radius_km: int, now: datetime) -> list[int]:
+    """The other service points of the network within the radius and not closed now, nearest
+    first."""
+    nearby = []
+    for pk, lat, lon in (
+        ServicePoint.objects.filter(network_id=point.network_id)
+        .exclude(pk=point.pk)
+        .in_box(*bounding_box(point.latitude, point.longitude, radius_km))
+        .values_list("pk", "latitude", "longitude")
+    ):
+        distance = haversine_km(point.latitude, point.longitude, lat, lon)
+        if distance <= radius_km:
+            nearby.append((distance, pk))
+    closed_now = set(
+        ServicePoint.objects.filter(pk__in=[pk for _distance, pk in nearby])
+        .with_status_at(now)
+        .filter(status_in_force=CrisisStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+    return [pk for _distance, pk in sorted(nearby) if pk not in closed_now]
 
 
 class Planner:
-    """Decides, appointment by appointment, what becomes of it; reads the network once."""
+    """Decides, appointment by appointment, what becomes of it, by the network's rules.
+
+    The free places are the appointments app's answer, read once for the whole run; the
+    planner only chooses among them: the nearest open neighbour first, within the network's
+    distance and shift of days.
+    """
 
     def __init__(self, point: ServicePoint, rules: RehomingRules, now: datetime):
         self.point, self.rules, self.now = point, rules, now
-        self.tz = point.time_zone
-        self.candidates: list[_Candidate] = []
-        self.range_reasons: dict[int, set[int]] = defaultdict(set)
-        self.own_closures = _reason_closures([point.pk]).get(point.pk, [])
+        self.own_closures = ReasonClosures([point.pk])
         self.tries: Counter = Counter()
+        self.neighbours: list[int] = []
+        self.places = None
         if rules.move_to_other_points and point.latitude is not None:
-            self._load_candidates()
-
-    def _load_candidates(self) -> None:
-        point, radius = self.point, self.rules.max_distance_km
-        nearby = []
-        for pk, lat, lon in (
-            ServicePoint.objects.filter(network_id=point.network_id)
-            .exclude(pk=point.pk)
-            .in_box(*bounding_box(point.latitude, point.longitude, radius))
-            .values_list("pk", "latitude", "longitude")
-        ):
-            distance = haversine_km(point.latitude, point.longitude, lat, lon)
-            if distance <= radius:
-                nearby.append(_Candidate(pk, distance))
-        if not nearby:
-            return
-        by_id = {c.point_id: c for c in nearby}
-        horizon = self.now + timedelta(days=90 + self.rules.max_shift_days)
-        rows = (
-            Slot.objects.bookable()
-            .filter(service_point_id__in=list(by_id), starts_at__gt=self.now, starts_at__lt=horizon)
-            .order_by("starts_at", "pk")
-            .values_list(
-                "pk",
-                "service_point_id",
-                "opening_range_id",
-                "mode",
-                "starts_at",
-                "ends_at",
-                "capacity",
-                "held_for_emergencies",
-                "booked",
-            )
-        )
-        rows = list(rows)
-        for range_id, reason_id in OpeningRange.reasons.through.objects.filter(
-            openingrange_id__in={row[2] for row in rows}
-        ).values_list("openingrange_id", "reason_id"):
-            self.range_reasons[range_id].add(reason_id)
-        # Each free slot is listed under every reason its range serves (the same object, so
-        # that a seat handed out for one reason is gone for the others).
-        for pk, point_id, range_id, mode, starts, ends, capacity, held, booked in rows:
-            free = _Free(starts, pk, ends, range_id, capacity - held - booked)
-            for reason_id in self.range_reasons.get(range_id, ()):
-                by_id[point_id].slots.setdefault((mode, reason_id), []).append(free)
-        closures = _reason_closures(list(by_id))
-        closed_now = set(
-            ServicePoint.objects.filter(pk__in=list(by_id))
-            .with_status_at(self.now)
-            .filter(status_in_force=CrisisStatus.CLOSED)
-            .values_list("pk", flat=True)
-        )
-        for candidate in nearby:
-            candidate.reason_closures = closures.get(candidate.point_id, [])
-            candidate.starts = {
-                key: [s.starts_at for s in slots] for key, slots in candidate.slots.items()
-            }
-        self.candidates = sorted(
-            (c for c in nearby if c.slots and c.point_id not in closed_now),
-            key=lambda c: (c.distance_km, c.point_id),
-        )
+            neighbours = _open_neighbours(point, rules.max_distance_km, now)
+            if neighbours:
+                self.places = free_places(
+                    neighbours, now=now, horizon_days=HORIZON_DAYS + rules.max_shift_days
+                )
+                offered = self.places.offered_by()
+                self.neighbours = [pk for pk in neighbours if pk in offered]
 
     def decide(self, appointment: Appointment) -> Decision:
-        reason = appointment.reason
-        if (
-            self.rules.convert_to_phone
-            and appointment.mode == Mode.ON_SITE
-            and reason.by_phone
-            and not _reason_closed(self.own_closures, reason.pk, appointment, self.tz)
-        ):
+        if self._by_phone(appointment):
             return Decision(appointment.pk, Outcome.PHONE)
         if self.tries[appointment.pk] < MAX_MOVE_TRIES:
-            for candidate in self.candidates:
-                free = self._closest(candidate, appointment)
-                if free is not None:
-                    free.free -= 1
-                    return Decision(appointment.pk, Outcome.MOVED, free.slot_id)
+            within = timedelta(days=self.rules.max_shift_days)
+            for point_id in self.neighbours:
+                place = self.places.nearest(point_id, appointment, within=within)
+                if place is not None:
+                    self.places.take(place)
+                    return Decision(appointment.pk, Outcome.MOVED, place.slot_id)
         return Decision(appointment.pk, Outcome.CANCELLED)
+
+    def _by_phone(self, appointment: Appointment) -> bool:
+        """Converted to a phone appointment at the same time, when the reason is served by
+        phone, open then, and the network allows it."""
+        return (
+            self.rules.convert_to_phone
+            and appointment.mode == Mode.ON_SITE
+            and appointment.reason.by_phone
+            and not self.own_closures.closed(
+                self.point.pk,
+                appointment.reason_id,
+                appointment.starts_at,
+                appointment.ends_at,
+                self.point.time_zone,
+            )
+        )
 
     def retry(self, appointment_ids: list[int], decisions: dict[int, Decision]) -> None:
         """A move found its slot taken by a booking meanwhile: that slot is full, try again."""
         for appointment_id in appointment_ids:
             self.tries[appointment_id] += 1
-            slot_id = decisions[appointment_id].slot_id
-            for candidate in self.candidates:
-                for slots in candidate.slots.values():
-                    for free in slots:
-                        if free.slot_id == slot_id:
-                            free.free = 0
-
-    def _closest(self, candidate: _Candidate, appointment: Appointment) -> _Free | None:
-        """The free slot of a candidate closest in time to the appointment, within the rules."""
-        reason = appointment.reason
-        key = (appointment.mode, reason.pk)
-        slots = candidate.slots.get(key)
-        if not slots:
-            return None
-        wanted = appointment.starts_at
-        duration = timedelta(minutes=reason.duration_minutes)
-        shift = timedelta(days=self.rules.max_shift_days)
-        earliest = max(wanted - shift, self.now + timedelta(hours=reason.min_notice_hours))
-        latest = wanted + shift
-        starts = candidate.starts[key]
-        right = bisect.bisect_left(starts, wanted)
-        left = right - 1
-        count = len(slots)
-        while True:
-            before = slots[left] if left >= 0 and starts[left] >= earliest else None
-            after = slots[right] if right < count and starts[right] <= latest else None
-            if before is None and after is None:
-                return None
-            if after is None or (
-                before is not None and wanted - before.starts_at <= after.starts_at - wanted
-            ):
-                chosen, left = before, left - 1
-            else:
-                chosen, right = after, right + 1
-            if (
-                chosen.free > 0
-                and chosen.ends_at - chosen.starts_at >= duration
-                and not (
-                    candidate.reason_closures
-                    and _reason_closed_at(
-                        candidate.reason_closures,
-                        reason.pk,
-                        chosen.starts_at,
-                        chosen.ends_at,
-                        self.tz,
-                    )
-                )
-            ):
-                return chosen
-
-
-def _reason_closures(point_ids: list[int]) -> dict[int, list[tuple[ClosedWindow, frozenset[int]]]]:
-    """Partial closures of some reasons, per service point."""
-    found = defaultdict(list)
-    for window in (
-        ClosedWindow.objects.filter(service_point_id__in=point_ids, reasons__isnull=False)
-        .distinct()
-        .prefetch_related("reasons")
-    ):
-        found[window.service_point_id].append(
-            (window, frozenset(r.pk for r in window.reasons.all()))
-        )
-    return found
-
-
-def _reason_closed_at(closures, reason_id, starts_at, ends_at, tz) -> bool:
-    return any(
-        reason_id in reasons and window.covers(starts_at, ends_at, tz)
-        for window, reasons in closures
-    )
-
-
-def _reason_closed(closures, reason_id, appointment, tz) -> bool:
-    return _reason_closed_at(closures, reason_id, appointment.starts_at, appointment.ends_at, tz)
+            self.places.full(decisions[appointment_id].slot_id)
 
 
 def _claim(run_id: int, now: datetime) -> bool:
@@ -305,9 +211,6 @@ def _note(run: RehomingRun) -> str:
 
 def _run(run: RehomingRun) -> None:
     point = run.service_point
-    # The closure (or the change of capacity) is turned into slots first: what the service
-    # point can no longer hold is what its slots no longer hold.
-    slots_sync(service_point=point)
     now = timezone.now()
     planner = Planner(point, RehomingRules.for_network(point.network), now)
     note = _note(run) or _("Service point closed")

@@ -15,6 +15,7 @@ from continuite.service_points.services import service_point_set_status, status_
 from continuite.service_points.signals import opening_changed
 
 from .models import Closure, Incident, RehomingRules, RehomingRun
+from .rehoming import rehoming_request
 
 
 @transaction.atomic
@@ -92,6 +93,62 @@ def _overlapping(service_point, starts_at, ends_at, now):
     return closures
 
 
+def _refuse_overlap(
+    *, service_point, scope, starts_at, ends_at, reasons, daily_from, daily_until, now
+) -> None:
+    """Refused when a closure in force closes the same thing at some instant of the period;
+    the service point is held first, so that two closures declared at once are checked in turn."""
+    ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
+    for other in _overlapping(service_point, starts_at, ends_at, now).prefetch_related("reasons"):
+        if (
+            other.scope == Closure.Scope.FULL
+            or scope == Closure.Scope.FULL
+            or _same_target(other, reasons, daily_from, daily_until)
+        ):
+            raise ValidationError(
+                _(
+                    "This period is already closed by the closure of %(start)s (%(label)s): "
+                    "change or reopen that one instead."
+                )
+                % {
+                    "start": timezone.localtime(other.starts_at).strftime("%d/%m/%Y %H:%M"),
+                    "label": other.label,
+                }
+            )
+
+
+def _close_for_all(closure: Closure, actor) -> None:
+    """A full closure: the crisis status « closed » for its window."""
+    closure.status_change = service_point_set_status(
+        service_point=closure.service_point,
+        status=CrisisStatus.CLOSED,
+        reason=closure.label,
+        starts_at=closure.starts_at,
+        ends_at=closure.ends_at,
+        actor=actor,
+    )
+
+
+def _close_some(closure: Closure, reasons: list[Reason]) -> None:
+    """A partial closure: a closed window of the chosen reasons, or hours, or both; the
+    service point's slots are brought in line after commit."""
+    point = closure.service_point
+    closure.reasons.set(reasons)
+    window = ClosedWindow.objects.create(
+        service_point=point,
+        starts_at=closure.starts_at,
+        ends_at=closure.ends_at,
+        daily_from=closure.daily_from,
+        daily_until=closure.daily_until,
+        label=closure.label,
+    )
+    window.reasons.set(reasons)
+    closure.closed_window = window
+    transaction.on_commit(
+        lambda: opening_changed.send(sender=ClosedWindow, service_point_id=point.pk)
+    )
+
+
 @transaction.atomic
 def closure_declare(
     *,
@@ -111,96 +168,61 @@ def closure_declare(
 
     A full closure sets the crisis status « closed » for its window; a partial one closes the
     chosen reasons, or the chosen hours of each day, or both. Refused in French, with nothing
-    written, when the dates are wrong or the period is already closed.
-    """
+    written, when the dates are wrong or the period is already closed. Its rehoming run starts
+    once the slot sync the closure queues has brought the slots in line."""
     now = now or timezone.now()
-    reasons = list(reasons or [])
-    label = label.strip()
+    reasons, label = list(reasons or []), label.strip()
+    when = {"starts_at": starts_at, "ends_at": ends_at}
+    hours = {"daily_from": daily_from, "daily_until": daily_until}
     _check_closure(
         service_point=service_point,
         scope=scope,
-        starts_at=starts_at,
-        ends_at=ends_at,
         reasons=reasons,
-        daily_from=daily_from,
-        daily_until=daily_until,
         label=label,
         now=now,
+        **when,
+        **hours,
     )
     if incident is not None and incident.service_point_id != service_point.pk:
         raise ValidationError({"incident": _("This incident belongs to another service point.")})
-    ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
-    for other in _overlapping(service_point, starts_at, ends_at, now).prefetch_related("reasons"):
-        if (
-            other.scope == Closure.Scope.FULL
-            or scope == Closure.Scope.FULL
-            or _same_target(other, reasons, daily_from, daily_until)
-        ):
-            raise ValidationError(
-                _(
-                    "This period is already closed by the closure of %(start)s (%(label)s): "
-                    "change or reopen that one instead."
-                )
-                % {
-                    "start": timezone.localtime(other.starts_at).strftime("%d/%m/%Y %H:%M"),
-                    "label": other.label,
-                }
-            )
+    _refuse_overlap(
+        service_point=service_point, scope=scope, reasons=reasons, now=now, **when, **hours
+    )
+    partial = scope == Closure.Scope.PARTIAL
     closure = Closure.objects.create(
         service_point=service_point,
         incident=incident,
         scope=scope,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        daily_from=daily_from if scope == Closure.Scope.PARTIAL else None,
-        daily_until=daily_until if scope == Closure.Scope.PARTIAL else None,
+        daily_from=daily_from if partial else None,
+        daily_until=daily_until if partial else None,
         label=label[:300],
         declared_by=actor,
+        **when,
     )
-    if scope == Closure.Scope.FULL:
-        closure.status_change = service_point_set_status(
-            service_point=service_point,
-            status=CrisisStatus.CLOSED,
-            reason=label[:300],
-            starts_at=starts_at,
-            ends_at=ends_at,
-            actor=actor,
-        )
+    if partial:
+        _close_some(closure, reasons)
     else:
-        closure.reasons.set(reasons)
-        window = ClosedWindow.objects.create(
-            service_point=service_point,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            daily_from=closure.daily_from,
-            daily_until=closure.daily_until,
-            label=label[:300],
-        )
-        window.reasons.set(reasons)
-        closure.closed_window = window
-        transaction.on_commit(
-            lambda: opening_changed.send(sender=ClosedWindow, service_point_id=service_point.pk)
-        )
+        _close_for_all(closure, actor)
     closure.save(update_fields=["status_change", "closed_window"])
+    _audit_declared(closure, reasons, actor)
+    trigger = RehomingRun.Trigger.CLOSURE
+    run = rehoming_request(
+        service_point=service_point, trigger=trigger, closure=closure, actor=actor
+    )
+    return closure, run
+
+
+def _audit_declared(closure: Closure, reasons: list[Reason], actor) -> None:
     audit_record(
         actor=actor,
         action="protocol.closure_declared",
-        target=service_point,
+        target=closure.service_point,
         closure=closure.pk,
-        scope=scope,
-        starts_at=starts_at.isoformat(),
-        ends_at=ends_at.isoformat() if ends_at else None,
+        scope=closure.scope,
+        starts_at=closure.starts_at.isoformat(),
+        ends_at=closure.ends_at.isoformat() if closure.ends_at else None,
         reasons=[r.pk for r in reasons],
     )
-    from .rehoming import rehoming_request
-
-    run = rehoming_request(
-        service_point=service_point,
-        trigger=RehomingRun.Trigger.CLOSURE,
-        closure=closure,
-        actor=actor,
-    )
-    return closure, run
 
 
 def _same_target(other: Closure, reasons, daily_from, daily_until) -> bool:

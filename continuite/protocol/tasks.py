@@ -1,4 +1,8 @@
-"""Background jobs of the protocol app; the periodic one is scheduled in settings.CELERY_BEAT_SCHEDULE."""
+"""Background jobs of the protocol app; the periodic one is scheduled in settings.CELERY_BEAT_SCHEDULE.
+
+The jobs import the services, never the reverse: the services announce a run to start
+(`rehoming.run_requested`) and the receivers here, connected in apps.ready, queue it.
+"""
 
 from celery import shared_task
 from django.db import transaction
@@ -7,7 +11,7 @@ from django.utils import timezone
 from continuite.service_points.models import ServicePoint
 
 from .models import RehomingRun
-from .rehoming import rehoming_request, rehoming_run, runs_to_resume
+from .rehoming import rehoming_request, rehoming_run, runs_to_resume, runs_waiting
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -24,6 +28,17 @@ def resume_rehoming() -> int:
     for run_id in ids:
         run_rehoming.delay(run_id)
     return len(ids)
+
+
+def start_requested_run(sender=None, *, run_id: int, **kwargs) -> None:
+    """A run was requested and committed: a worker carries it out."""
+    run_rehoming.delay(run_id)
+
+
+def start_runs_after_sync(sender=None, *, service_point_id: int, **kwargs) -> None:
+    """A service point's slots were brought in line: its waiting runs (a closure's) start."""
+    for run_id in runs_waiting(service_point_id):
+        run_rehoming.delay(run_id)
 
 
 def rehome_after_capacity_drop(sender=None, *, service_point_id: int, **kwargs) -> None:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from continuite.accounts.tests.factories import RoleFactory
+from continuite.appointments import slots
 from continuite.appointments.models import Appointment, CallbackRequest, ClosedWindow, Slot
 from continuite.appointments.slots import slots_sync
 from continuite.notifications.models import Message
@@ -30,7 +31,10 @@ def close(scene, *, actor=None, **overrides):
         "actor": actor,
         **overrides,
     }
-    return closure_declare(**arguments)
+    closure, run = closure_declare(**arguments)
+    # What a worker does after commit: the slot sync the closure queued (which starts the run).
+    slots_sync(service_point=scene.point)
+    return closure, run
 
 
 def snapshot():
@@ -92,6 +96,34 @@ def test_a_full_closure_converts_moves_or_cancels_every_appointment_once(scene):
     # The same run started twice (a redelivered task) changes nothing either.
     assert rehoming_run(run.pk) is None or snapshot() == before
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("scope", [Closure.Scope.FULL, Closure.Scope.PARTIAL])
+def test_a_closure_syncs_the_slots_once_then_its_run_rehomes(
+    scene, scope, monkeypatch, django_capture_on_commit_callbacks
+):
+    plans = []
+    plan_slots = slots.plan_slots
+
+    def counted(**arguments):
+        plans.append(arguments)
+        return plan_slots(**arguments)
+
+    monkeypatch.setattr(slots, "plan_slots", counted)
+    with django_capture_on_commit_callbacks(execute=True):
+        _closure, run = closure_declare(
+            service_point=scene.point,
+            scope=scope,
+            starts_at=timezone.now(),
+            ends_at=None,
+            label="Agents malades",
+            actor=None,
+            reasons=[scene.moved_reason] if scope == Closure.Scope.PARTIAL else None,
+        )
+    run.refresh_from_db()
+    assert len(plans) == 1
+    assert run.status == RehomingRun.Status.DONE
+    assert run.total == (9 if scope == Closure.Scope.FULL else 3)
 
 
 def test_the_messages_say_what_happened_in_french(scene, settings):
