@@ -11,3 +11,9 @@ def breadcrumb(*links, current=""):
     if len(links) % 2:
         raise template.TemplateSyntaxError("breadcrumb takes pairs of a URL and a label")
     return {"links": list(zip(links[::2], links[1::2], strict=True)), "current": current}
+
+
+@register.inclusion_tag("core/_columns.html")
+def columns(*labels):
+    """The head of a DSFR table whose columns are named by `labels`, in order."""
+    return {"labels": labels}
