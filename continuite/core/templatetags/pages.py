@@ -1,8 +1,13 @@
-"""Pieces of markup every staff page draws the same way (DSFR breadcrumb)."""
+"""Pieces of markup the pages draw the same way: the DSFR breadcrumb and table."""
 
 from django import template
+from django.template.base import token_kwargs
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+TABLE_OPTIONS = ("frame", "id", "testid", "caption_class")
 
 
 @register.inclusion_tag("core/_breadcrumb.html")
@@ -17,3 +22,45 @@ def breadcrumb(*links, current=""):
 def columns(*labels):
     """The head of a DSFR table whose columns are named by `labels`, in order."""
     return {"labels": labels}
+
+
+class TableNode(template.Node):
+    """A DSFR table around the rows written between `table` and `endtable`."""
+
+    def __init__(self, caption, labels, options, nodelist):
+        self.caption = caption
+        self.labels = labels
+        self.options = options
+        self.nodelist = nodelist
+
+    def render(self, context):
+        values = dict.fromkeys(TABLE_OPTIONS, "")
+        values.update({name: value.resolve(context) for name, value in self.options.items()})
+        return get_template("core/_table.html").render(
+            {
+                **values,
+                "caption": self.caption.resolve(context),
+                "labels": [label.resolve(context) for label in self.labels],
+                "rows": mark_safe(
+                    self.nodelist.render(context)
+                ),  # the engine rendered and escaped them
+            }
+        )
+
+
+@register.tag
+def table(parser, token):
+    """`{% table caption label… frame=… id=… testid=… caption_class=… %}rows{% endtable %}`."""
+    bits = token.split_contents()[1:]
+    positional = []
+    while bits and "=" not in bits[0]:
+        positional.append(parser.compile_filter(bits.pop(0)))
+    options = token_kwargs(bits, parser, support_legacy=False)
+    if bits or not positional:
+        raise template.TemplateSyntaxError("table takes a caption, column labels, then options")
+    unknown = set(options) - set(TABLE_OPTIONS)
+    if unknown:
+        raise template.TemplateSyntaxError(f"table has no option {', '.join(sorted(unknown))}")
+    nodelist = parser.parse(("endtable",))
+    parser.delete_first_token()
+    return TableNode(positional[0], positional[1:], options, nodelist)
