@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-TABLE_OPTIONS = ("frame", "id", "testid", "caption_class")
+TABLE_OPTIONS = ("frame", "id", "testid", "caption_class", "extra_column", "extra_if", "empty")
 
 
 @register.inclusion_tag("core/_breadcrumb.html")
@@ -40,17 +40,27 @@ class TableNode(template.Node):
             {
                 **values,
                 "caption": self.caption.resolve(context),
-                "labels": [label.resolve(context) for label in self.labels],
-                "rows": mark_safe(
-                    self.nodelist.render(context)
-                ),  # the engine rendered and escaped them
+                "labels": self._labels(context, values),
+                # The engine rendered and escaped the rows.
+                "rows": mark_safe(self.nodelist.render(context).strip()),
             }
         )
+
+    def _labels(self, context, values):
+        """The column heads, with `extra_column` last when `extra_if` holds (a column for managers)."""
+        labels = [label.resolve(context) for label in self.labels]
+        if values["extra_column"] and values["extra_if"]:
+            labels.append(values["extra_column"])
+        return labels
 
 
 @register.tag
 def table(parser, token):
-    """`{% table caption label… frame=… id=… testid=… caption_class=… %}rows{% endtable %}`."""
+    """`{% table caption label… frame=… id=… testid=… caption_class=… extra_column=… extra_if=… empty=… %}`
+
+    The rows follow, up to `{% endtable %}`; `empty` is the text of the one row shown when there
+    is none.
+    """
     bits = token.split_contents()[1:]
     positional = []
     while bits and "=" not in bits[0]:
