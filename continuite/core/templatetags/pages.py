@@ -3,11 +3,22 @@
 from django import template
 from django.template.base import token_kwargs
 from django.template.loader import get_template
+from django.utils import formats
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-TABLE_OPTIONS = ("frame", "id", "testid", "caption_class", "extra_column", "extra_if", "empty")
+TABLE_OPTIONS = (
+    "frame",
+    "id",
+    "testid",
+    "caption_class",
+    "extra_column",
+    "extra_if",
+    "empty",
+    "page",
+    "params",
+)
 
 
 @register.inclusion_tag("core/_breadcrumb.html")
@@ -56,10 +67,10 @@ class TableNode(template.Node):
 
 @register.tag
 def table(parser, token):
-    """`{% table caption label… frame=… id=… testid=… caption_class=… extra_column=… extra_if=… empty=… %}`
+    """`{% table caption label… frame=… id=… testid=… caption_class=… extra_column=… extra_if=… empty=… page=… params=… %}`
 
     The rows follow, up to `{% endtable %}`; `empty` is the text of the one row shown when there
-    is none.
+    is none; `page` (with `params`, the other query parameters) adds the pagination below.
     """
     bits = token.split_contents()[1:]
     positional = []
@@ -74,3 +85,11 @@ def table(parser, token):
     nodelist = parser.parse(("endtable",))
     parser.delete_first_token()
     return TableNode(positional[0], positional[1:], options, nodelist)
+
+
+@register.filter
+def percent(value):
+    """A percentage as the pages show it: "83,3 %", or "—" when there is none."""
+    if value is None:
+        return "—"
+    return f"{formats.localize(value)} %"
