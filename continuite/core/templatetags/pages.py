@@ -1,4 +1,4 @@
-"""Pieces of markup the pages draw the same way: the DSFR breadcrumb and table."""
+"""Pieces of markup the pages draw the same way: the DSFR breadcrumb and table, a percentage."""
 
 from django import template
 from django.template.base import token_kwargs
