@@ -1,6 +1,8 @@
 """The health protocol checklist: recording self-assessments, scoping, compliance, pages and CSV."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import factory
 import pytest
@@ -25,6 +27,16 @@ from continuite.service_points.tests.factories import ServicePointFactory
 
 pytestmark = pytest.mark.django_db
 
+# A fixed instant: "tomorrow" and "32 days ago" must not move while the suite runs (a run once
+# crossed midnight in Paris between collecting the cases and running them).
+NOON = datetime(2025, 3, 12, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with mock.patch("django.utils.timezone.now", return_value=NOON):
+        yield
+
 
 class SelfAssessmentFactory(factory.django.DjangoModelFactory):
     """An assessment made today with every measure in force; pass screens=False etc."""
@@ -48,6 +60,8 @@ def checklist_form(**overrides):
     data = dict.fromkeys(MEASURES, "yes")
     data.update(assessed_on=timezone.localdate().isoformat(), note="")
     data.update(overrides)
+    if isinstance(data["assessed_on"], timedelta):  # days from today, read under the test's clock
+        data["assessed_on"] = (timezone.localdate() + data["assessed_on"]).isoformat()
     return {key: value for key, value in data.items() if value is not None}
 
 
@@ -94,8 +108,8 @@ def test_a_compliant_assessment_is_shown_as_such(client):
         ({"ventilation": "maybe"}, "ventilation"),
         ({"assessed_on": None}, "assessed_on"),
         ({"assessed_on": "pas une date"}, "assessed_on"),
-        ({"assessed_on": (timezone.localdate() + timedelta(days=1)).isoformat()}, "assessed_on"),
-        ({"assessed_on": (timezone.localdate() - timedelta(days=32)).isoformat()}, "assessed_on"),
+        ({"assessed_on": timedelta(days=1)}, "assessed_on"),
+        ({"assessed_on": timedelta(days=-32)}, "assessed_on"),
         ({"note": "x" * 1001}, "note"),
     ],
 )
