@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.audit import audit_record
 from continuite.appointments.phones import display_phone
-from continuite.core.forms import add_errors
+from continuite.core.forms import add_errors, form_action
 
 from . import services
 from .access import (
@@ -286,19 +286,9 @@ def person_edit(request, register_id: int, person_id: int):
 def _action(request, register_id: int, person_id: int, form_class, call, success: str):
     """Run an action from the record, then show the record again (within the consultation)."""
     person = access_person_by_id(request.user, register_id, person_id)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(person, form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(_record_url(person))
-    errors = [str(e) for e in form.non_field_errors()] + [
-        str(e) for field in form for e in field.errors
-    ]
-    messages.error(request, _("Nothing was changed: %(errors)s") % {"errors": " ".join(errors)})
+    form_action(
+        request, form_class(request.POST), lambda data: call(person, data), lambda _data: success
+    )
     return redirect(_record_url(person))
 
 
@@ -359,26 +349,16 @@ def person_match_request(request, register_id: int, person_id: int):
     person = access_person_by_id(request.user, register_id, person_id)
     if consultation_reason(request, person) is None:
         return redirect(_record_url(person))
-    form = MatchRequestForm(request.POST, user=request.user, person=person)
-    if form.is_valid():
-        try:
-            match_request_send(
-                person=person,
-                to_register=form.cleaned_data["register"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("The request is sent to the managers of %(register)s.")
-                % {"register": form.cleaned_data["register"].name},
-            )
-            return redirect(_record_url(person))
-    errors = [str(e) for e in form.non_field_errors()] + [
-        str(e) for field in form for e in field.errors
-    ]
-    messages.error(request, _("Nothing was sent: %(errors)s") % {"errors": " ".join(errors)})
+    form_action(
+        request,
+        MatchRequestForm(request.POST, user=request.user, person=person),
+        lambda data: match_request_send(
+            person=person, to_register=data["register"], actor=request.user, note=data["note"]
+        ),
+        lambda data: (
+            _("The request is sent to the managers of %(register)s.")
+            % {"register": data["register"].name}
+        ),
+        refused=_("Nothing was sent: %(errors)s"),
+    )
     return redirect(_record_url(person))

@@ -7,22 +7,21 @@ the number of statements a booking takes, and the answers that the fewer stateme
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from continuite.appointments import services
 from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
 from continuite.appointments.services import appointment_book
-from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import soon
 
 # On PostgreSQL, outside a transaction (as a request books): the slot and the reason with what
 # the checks read, then the person, their active appointments, the seat, the appointment, its
@@ -31,16 +30,6 @@ from .factories import OpeningRangeFactory, ReasonFactory
 BOOKING_STATEMENTS = 2 if connection.vendor == "postgresql" else 11
 # The page reads nothing more on the way to the confirmation.
 POST_STATEMENTS = BOOKING_STATEMENTS
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    monkeypatch.setattr(ratelimit, "_window", lambda: uuid.uuid4().int)
-
-
-def soon(days: int = 2, hour: int = 9) -> datetime:
-    day = (timezone.now() + timedelta(days=days)).date()
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def slot_for(reason, *, capacity=1, starts_at=None, **point) -> Slot:

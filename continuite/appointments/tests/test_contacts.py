@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from continuite.accounts.tests.factories import RoleFactory
 from continuite.appointments.callbacks import callback_request_create
@@ -21,7 +20,8 @@ from continuite.appointments.rehome import Decision, Outcome, appointments_rehom
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory, ReasonFactory
-from .test_booking_fast import book, form, slot_for, soon
+from .helpers import fr, soon
+from .test_booking_fast import book, form, slot_for
 from .test_public_lottery import prove_phone
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +34,16 @@ def _without_nonces(html: str) -> str:
     return re.sub(r'nonce="[^"]*"', "", html)
 
 
-def fr(text: str) -> str:
-    with translation.override("fr"):
-        return gettext(text)
+def intruder_callback(slot, reason):
+    """A call-back request typed by someone else with the victim's phone, and their own email."""
+    callback_request_create(
+        service_point=slot.service_point,
+        reason=reason,
+        name="Mallory Intrus",
+        phone="06 12 34 56 78",
+        email="mallory@example.net",
+        preferred_window="any",
+    )
 
 
 def recipients(appointment: Appointment, kind: str = "reminder") -> set[str]:
@@ -48,14 +55,7 @@ def test_a_callback_request_with_a_victims_phone_does_not_redirect_their_reminde
     reason = ReasonFactory()
     slot = slot_for(reason)
     victim = book(slot, reason, email="jeanne@example.fr")
-    callback_request_create(
-        service_point=slot.service_point,
-        reason=reason,
-        name="Mallory Intrus",
-        phone="06 12 34 56 78",
-        email="mallory@example.net",
-        preferred_window="any",
-    )
+    intruder_callback(slot, reason)
     assert recipients(victim) == {VICTIM_PHONE, "jeanne@example.fr"}
     assert Appointment.objects.get(pk=victim.pk).contact_name == "Jeanne Martin"
 
@@ -217,14 +217,7 @@ def test_a_closure_tells_each_appointment_its_own_contact_not_the_last_form_type
     slot = slot_for(reason, capacity=2)
     victim = book(slot, reason, email="jeanne@example.fr")
     cancelled = book(slot, reason, phone="07 98 76 54 32")
-    callback_request_create(
-        service_point=slot.service_point,
-        reason=reason,
-        name="Mallory Intrus",
-        phone="06 12 34 56 78",
-        email="mallory@example.net",
-        preferred_window="any",
-    )
+    intruder_callback(slot, reason)
     done, _retry = appointments_rehome(
         [
             Decision(victim.pk, Outcome.PHONE),

@@ -1,0 +1,42 @@
+"""Helpers shared by the tests of the public flow: times a few days ahead, counters and slots."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from continuite.appointments.models import Mode, Slot
+from continuite.service_points.tests.factories import ServicePointFactory
+
+from .factories import OpeningRangeFactory
+
+
+def fr(text: str) -> str:
+    """A message as people read it (French once the catalog has it, English source until then)."""
+    with translation.override("fr"):
+        return gettext(text)
+
+
+def soon(days: int = 2, hour: int = 9) -> datetime:
+    """A fixed hour of a day ahead, in UTC (Lyon is UTC+1 or +2)."""
+    day = (timezone.now() + timedelta(days=days)).date()
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def counter(reason, name="Guichet Sathonay", latitude=45.7675, longitude=4.8345, **kwargs):
+    """A service point with one opening range serving the reason (on site unless `mode`)."""
+    mode = kwargs.pop("mode", Mode.ON_SITE)
+    point = ServicePointFactory(name=name, latitude=latitude, longitude=longitude, **kwargs)
+    return OpeningRangeFactory(service_point=point, reasons=[reason], mode=mode, agents_on_duty=1)
+
+
+def slot_at(opening_range, starts_at, **fields) -> Slot:
+    """A slot of 30 minutes of the range (one seat, the range's mode, unless given)."""
+    values = {"capacity": 1, "mode": opening_range.mode, **fields}
+    return Slot.objects.create(
+        opening_range=opening_range,
+        service_point=opening_range.service_point,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        **values,
+    )
