@@ -1,11 +1,13 @@
 """Helpers shared by the tests of the public flow: times a few days ahead, counters and slots."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from continuite.appointments.models import Mode, Slot
+from continuite.appointments.services import appointment_book
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory
@@ -40,3 +42,41 @@ def slot_at(opening_range, starts_at, **fields) -> Slot:
         ends_at=starts_at + timedelta(minutes=30),
         **values,
     )
+
+
+def book(slot, reason, **kwargs):
+    """Jeanne Martin books the slot through the service (on site unless told)."""
+    values = {
+        "slot_id": slot.pk,
+        "reason": reason,
+        "mode": Mode.ON_SITE,
+        "name": "Jeanne Martin",
+        "phone": "06 12 34 56 78",
+    }
+    return appointment_book(**{**values, **kwargs})
+
+
+def booking_form(reason, mode=Mode.ON_SITE, **fields) -> dict:
+    """What the public booking form sends for Jeanne Martin, with a fresh submission key."""
+    return {
+        "reason": reason.pk,
+        "mode": mode,
+        "submission_key": str(uuid.uuid4()),
+        "name": "Jeanne Martin",
+        "phone": "06 12 34 56 78",
+        **fields,
+    }
+
+
+def callback_form(reason, **fields) -> dict:
+    """What the public call-back form sends for Jeanne Martin, with a fresh submission key."""
+    return {
+        "reason": reason.pk,
+        "name": "Jeanne Martin",
+        "phone": "06 12 34 56 78",
+        "email": "",
+        "preferred_window": "morning",
+        "note": "",
+        "submission_key": str(uuid.uuid4()),
+        **fields,
+    }

@@ -16,12 +16,11 @@ from django.urls import reverse
 
 from continuite.appointments import services
 from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
-from continuite.appointments.services import appointment_book
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
-from .helpers import soon
+from .helpers import book, booking_form, soon
 
 # On PostgreSQL, outside a transaction (as a request books): the slot and the reason with what
 # the checks read, then the person, their active appointments, the seat, the appointment, its
@@ -45,28 +44,6 @@ def slot_for(reason, *, capacity=1, starts_at=None, **point) -> Slot:
         ends_at=starts_at + timedelta(minutes=30),
         capacity=capacity,
     )
-
-
-def book(slot, reason, **kwargs):
-    values = {
-        "slot_id": slot.pk,
-        "reason": reason,
-        "mode": Mode.ON_SITE,
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-    }
-    return appointment_book(**{**values, **kwargs})
-
-
-def form(slot, reason, **fields):
-    return {
-        "reason": reason.pk,
-        "mode": slot.mode,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-        **fields,
-    }
 
 
 @pytest.fixture
@@ -98,7 +75,9 @@ def test_the_booking_form_takes_a_fixed_number_of_statements(
     reason = ReasonFactory()
     slot = slot_for(reason)
     with django_assert_num_queries(POST_STATEMENTS):
-        response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, reason))
+        response = client.post(
+            reverse("appointments:book", args=[slot.pk]), booking_form(reason, slot.mode)
+        )
     assert Appointment.objects.count() == 1
     assert response.status_code == 302
     assert response["Location"].startswith("/rendez-vous/demande/")
@@ -143,7 +122,9 @@ def test_a_refusal_with_a_new_key_is_still_a_refusal():
 def test_a_reason_for_agents_only_cannot_be_booked_by_a_forged_post(client):
     reason = ReasonFactory(agents_only=True)
     slot = slot_for(reason)
-    response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, reason))
+    response = client.post(
+        reverse("appointments:book", args=[slot.pk]), booking_form(reason, slot.mode)
+    )
     assert response.status_code == 400 and not Appointment.objects.exists()
     slot.refresh_from_db()
     assert slot.booked == 0
@@ -154,7 +135,9 @@ def test_a_reason_the_slot_does_not_serve_cannot_be_booked_by_a_forged_post(clie
     reason, other = ReasonFactory(), ReasonFactory()
     slot = slot_for(reason)
     slot_for(other)
-    response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, other))
+    response = client.post(
+        reverse("appointments:book", args=[slot.pk]), booking_form(other, slot.mode)
+    )
     assert response.status_code == 400 and not Appointment.objects.exists()
 
 
@@ -162,7 +145,9 @@ def test_a_reason_the_slot_does_not_serve_cannot_be_booked_by_a_forged_post(clie
 def test_a_post_for_an_unknown_slot_is_a_404(client):
     reason = ReasonFactory()
     slot = slot_for(reason)
-    response = client.post(reverse("appointments:book", args=[10**12]), form(slot, reason))
+    response = client.post(
+        reverse("appointments:book", args=[10**12]), booking_form(reason, slot.mode)
+    )
     assert response.status_code == 404
 
 
@@ -171,7 +156,7 @@ def test_a_form_sent_again_after_a_refusal_page_still_finds_its_booking(client):
     """The page refuses before the service is called (the slot is full now): it looks it up."""
     reason = ReasonFactory()
     slot = slot_for(reason, capacity=1)
-    data = form(slot, reason)
+    data = booking_form(reason, slot.mode)
     first = client.post(reverse("appointments:book", args=[slot.pk]), data)
     again = client.post(reverse("appointments:book", args=[slot.pk]), data)
     assert first.status_code == again.status_code == 302

@@ -20,8 +20,8 @@ from continuite.appointments.rehome import Decision, Outcome, appointments_rehom
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory, ReasonFactory
-from .helpers import fr, soon
-from .test_booking_fast import book, form, slot_for
+from .helpers import book, booking_form, fr, soon
+from .test_booking_fast import slot_for
 from .test_public_lottery import prove_phone
 
 pytestmark = pytest.mark.django_db
@@ -132,8 +132,12 @@ def test_the_cap_refusal_page_is_the_same_as_a_confirmation_and_the_owner_gets_a
     book(slot_for(reason), reason)  # the victim's appointment
     url = reverse("appointments:book", args=[slot.pk])
 
-    booked = client.post(url, form(slot, reason, name="Paul Autre", phone="07 98 76 54 32"))
-    refused = client.post(url, form(slot, reason, name="Mallory Intrus", phone="06 12 34 56 78"))
+    booked = client.post(
+        url, booking_form(reason, slot.mode, name="Paul Autre", phone="07 98 76 54 32")
+    )
+    refused = client.post(
+        url, booking_form(reason, slot.mode, name="Mallory Intrus", phone="06 12 34 56 78")
+    )
 
     assert booked.status_code == refused.status_code
     assert booked.get("Location") == refused.get("Location")

@@ -13,7 +13,7 @@ from continuite.appointments.models import Appointment, Mode, Slot
 from continuite.core.models import Commune, Departement
 
 from .factories import ReasonFactory
-from .helpers import counter, fr, slot_at, soon
+from .helpers import booking_form, counter, fr, slot_at, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -231,13 +231,7 @@ def test_a_slot_too_close_for_the_notice_cannot_be_booked(client):
 def test_a_slot_of_a_closed_counter_cannot_be_booked_even_by_a_forged_post(client):
     reason = ReasonFactory()
     slot = slot_at(counter(reason, closed=True), soon())
-    data = {
-        "reason": reason.pk,
-        "mode": Mode.ON_SITE,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-    }
+    data = booking_form(reason)
     assert client.get(book_url(slot, reason)).status_code == 409
     response = client.post(reverse("appointments:book", args=[slot.pk]), data)
     assert response.status_code == 400 and not Appointment.objects.exists()
@@ -266,13 +260,7 @@ def test_a_time_of_a_lottery_reason_cannot_be_chosen_directly(client):
     reason = ReasonFactory(lottery=True)
     slot = slot_at(counter(reason), soon())
     shown = client.get(book_url(slot, reason))
-    data = {
-        "reason": reason.pk,
-        "mode": Mode.ON_SITE,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-    }
+    data = booking_form(reason)
     posted = client.post(reverse("appointments:book", args=[slot.pk]), data)
     assert shown.status_code == 409 and posted.status_code == 400
     assert not Appointment.objects.exists()
