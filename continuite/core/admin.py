@@ -3,6 +3,20 @@ from django.contrib import admin
 from .models import Commune, Departement, Region
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record written only through its services (which check and audit what they write): the
+    admin shows it and never adds, changes or deletes one."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "zone"]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.audit import audit_record
@@ -292,32 +293,38 @@ def _action(request, register_id: int, person_id: int, form_class, call, success
     return redirect(_record_url(person))
 
 
-@register_reader_required
-@require_POST
-def person_acknowledge(request, register_id: int, person_id: int):
-    """Record the acknowledgment of a third party's request."""
-    return _action(
-        request,
-        register_id,
-        person_id,
-        AcknowledgeForm,
-        lambda person, data: services.person_acknowledge(person=person, actor=request.user, **data),
-        _("The acknowledgment is recorded."),
-    )
+def _record_service_view(form_class, service, success, doc: str):
+    """A POST view of the record that runs `service(person=, actor=, **form data)`."""
+
+    @register_reader_required
+    @require_POST
+    def view(request, register_id: int, person_id: int):
+        return _action(
+            request,
+            register_id,
+            person_id,
+            form_class,
+            lambda person, data: service(person=person, actor=request.user, **data),
+            success,
+        )
+
+    view.__name__ = view.__qualname__ = service.__name__
+    view.__doc__ = doc
+    return view
 
 
-@register_reader_required
-@require_POST
-def person_end(request, register_id: int, person_id: int):
-    """Withdrawal, death or move: calls stop and the purge date is set."""
-    return _action(
-        request,
-        register_id,
-        person_id,
-        EndForm,
-        lambda person, data: services.person_end(person=person, actor=request.user, **data),
-        _("The registration has ended. Its data will be purged by the register's rule."),
-    )
+person_acknowledge = _record_service_view(
+    AcknowledgeForm,
+    services.person_acknowledge,
+    gettext_lazy("The acknowledgment is recorded."),
+    "Record the acknowledgment of a third party's request.",
+)
+person_end = _record_service_view(
+    EndForm,
+    services.person_end,
+    gettext_lazy("The registration has ended. Its data will be purged by the register's rule."),
+    "Withdrawal, death or move: calls stop and the purge date is set.",
+)
 
 
 @register_reader_required

@@ -57,11 +57,16 @@ def _site_role(point, role_id: int) -> Role:
     return get_object_or_404(Role, pk=role_id, service_point=point, kind__in=Role.POINT_KINDS)
 
 
+def _staff_role(request, point_id: int, role_id: int):
+    """The service point whose staff the user manages, and one of its site roles."""
+    point = access_staff_of_service_point_by_id(request.user, point_id)
+    return point, _site_role(point, role_id)
+
+
 @login_required
 @require_http_methods(["POST"])
 def staff_role_remove(request, point_id: int, role_id: int):
-    point = access_staff_of_service_point_by_id(request.user, point_id)
-    role = _site_role(point, role_id)
+    point, role = _staff_role(request, point_id, role_id)
     account_services.role_remove(actor=request.user, role=role)
     messages.success(request, _("The role is removed."))
     return redirect("service_points:staff", point.pk)
@@ -70,8 +75,7 @@ def staff_role_remove(request, point_id: int, role_id: int):
 @login_required
 @require_http_methods(["POST"])
 def staff_role_change(request, point_id: int, role_id: int):
-    point = access_staff_of_service_point_by_id(request.user, point_id)
-    role = _site_role(point, role_id)
+    point, role = _staff_role(request, point_id, role_id)
     form = RoleKindForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose agent or site manager."))
