@@ -24,6 +24,19 @@ def _date(label, required=True, help_text=""):
     return BoundedDateField(label=label, required=required, widget=DATE_INPUT, help_text=help_text)
 
 
+def communes_typed(form, cleaned: dict) -> tuple[str, list[Commune]] | None:
+    """The postcode typed, and up to ten communes that have it (and the name typed, if any);
+    None, with the error on the form, when the postcode is not one."""
+    postcode = parse_postcode(cleaned.get("postcode") or "")
+    if postcode is None:
+        form.add_error("postcode", _("A postcode has five digits."))
+        return None
+    communes = Commune.objects.with_postcode(postcode)
+    if cleaned.get("commune_name"):
+        communes = communes.matching_name(cleaned["commune_name"])
+    return postcode, list(communes[:10])
+
+
 class SearchForm(BaseForm):
     """The register's filters (GET): every field optional."""
 
@@ -115,17 +128,12 @@ class RegistrationForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        text = cleaned.get("postcode")
-        if text is None:
+        if cleaned.get("postcode") is None:
             return cleaned
-        postcode = parse_postcode(text)
-        if postcode is None:
-            self.add_error("postcode", _("A postcode has five digits."))
+        typed = communes_typed(self, cleaned)
+        if typed is None:
             return cleaned
-        communes = Commune.objects.with_postcode(postcode)
-        if cleaned.get("commune_name"):
-            communes = communes.matching_name(cleaned["commune_name"])
-        found = list(communes[:10])
+        postcode, found = typed
         if len(found) > 1 and self.register.commune_id in [c.pk for c in found]:
             found = [c for c in found if c.pk == self.register.commune_id]
         if not found:
@@ -185,14 +193,10 @@ class MatchRequestForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        postcode = parse_postcode(cleaned.get("postcode") or "")
-        if postcode is None:
-            self.add_error("postcode", _("A postcode has five digits."))
+        typed = communes_typed(self, cleaned)
+        if typed is None:
             return cleaned
-        communes = Commune.objects.with_postcode(postcode)
-        if cleaned.get("commune_name"):
-            communes = communes.matching_name(cleaned["commune_name"])
-        found = list(communes[:10])
+        _postcode, found = typed
         if not found:
             self.add_error("commune_name", _("No commune of that name has this postcode."))
             return cleaned

@@ -227,10 +227,7 @@ def person_register(
             )
     except IntegrityError as error:  # the same person registered at the same moment
         raise _duplicate_error(register) from error
-    ContactPerson.objects.bulk_create(
-        ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
-        for c in cleaned_contacts
-    )
+    _contacts_create(person, cleaned_contacts)
     audit_record(
         actor=actor,
         action="outreach.person.register",
@@ -239,6 +236,13 @@ def person_register(
         registered_by=person.registered_by,
     )
     return person
+
+
+def _contacts_create(person: RegisteredPerson, contacts: list[Contact]) -> None:
+    ContactPerson.objects.bulk_create(
+        ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
+        for c in contacts
+    )
 
 
 def _check_active(person: RegisteredPerson) -> None:
@@ -280,10 +284,7 @@ def person_update(
     person.save()
     if contacts is not None:
         person.contacts.all().delete()
-        ContactPerson.objects.bulk_create(
-            ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
-            for c in cleaned_contacts
-        )
+        _contacts_create(person, cleaned_contacts)
         changed.append("contacts")
     audit_record(
         actor=actor,
