@@ -1,8 +1,10 @@
 """Helpers shared by the tests of the public flow: times a few days ahead, counters and slots."""
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -80,3 +82,26 @@ def callback_form(reason, **fields) -> dict:
         "submission_key": str(uuid.uuid4()),
         **fields,
     }
+
+
+def all_at_once(count: int, act, *, timeout: float = 60) -> list[object]:
+    """Run `act()` in `count` threads released together, each on its own connection; their
+    outcomes in order: what `act` returned, or the exception it raised."""
+    barrier = threading.Barrier(count)
+    outcomes: list[object] = [None] * count
+
+    def attempt(index: int) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            outcomes[index] = act()
+        except Exception as exc:  # the outcome under test, whatever it is
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * timeout)
+    return outcomes

@@ -32,16 +32,6 @@ def clock():
 
 
 @pytest.fixture
-def role():
-    return RoleFactory(agent=True)
-
-
-@pytest.fixture
-def point(role):
-    return role.service_point
-
-
-@pytest.fixture
 def agenda(clock, role, point):
     """Tuesday: on site 9:00–12:00 (2 seats a slot), by phone 14:00–15:00; Thursday on site too."""
     on_site = OpeningRangeFactory(service_point=point, weekday=1)

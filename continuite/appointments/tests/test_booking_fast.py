@@ -5,7 +5,6 @@ the number of statements a booking takes, and the answers that the fewer stateme
 (a form sent again, a refusal, a counter closed for now).
 """
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -20,7 +19,7 @@ from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
-from .helpers import book, booking_form, soon
+from .helpers import all_at_once, book, booking_form, soon
 
 # On PostgreSQL, outside a transaction (as a request books): the slot and the reason with what
 # the checks read, then the person, their active appointments, the seat, the appointment, its
@@ -169,23 +168,7 @@ def test_the_same_form_sent_twice_at_once_books_once(reference_data):
     reason = ReasonFactory(max_active_per_person=5)
     slot = slot_for(reason, capacity=5)
     key = uuid.uuid4()
-    barrier = threading.Barrier(4)
-    outcomes: list[object] = [None] * 4
-
-    def attempt(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = book(slot, reason, submission_key=key)
-        except Exception as exc:  # the outcome under test, whatever it is
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = all_at_once(4, lambda: book(slot, reason, submission_key=key), timeout=30)
     assert all(isinstance(o, Appointment) for o in outcomes), outcomes
     assert len({o.pk for o in outcomes}) == 1
     assert Appointment.objects.count() == 1

@@ -32,16 +32,6 @@ BAD_PHONE = "This phone number is not valid. Example: 06 12 34 56 78."
 
 
 @pytest.fixture
-def role():
-    return RoleFactory(agent=True)
-
-
-@pytest.fixture
-def point(role):
-    return role.service_point
-
-
-@pytest.fixture
 def reason():
     return ReasonFactory(label="Carte grise")
 
