@@ -451,20 +451,27 @@ def _purge_batch(today: date) -> int:
     return len(ids)
 
 
+def read_record(actor, action: str, target, register_id: int, reason: str, note: str, **details):
+    """Log a read of a register's names: who, what and why (the note on one line, 200
+    characters at most)."""
+    note = " ".join(note.split())[:200]
+    audit_record(
+        actor=actor,
+        action=action,
+        target=target,
+        reason=reason,
+        note=note,
+        register=register_id,
+        **details,
+    )
+
+
 @transaction.atomic
 def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "", **details) -> None:
     """Log that an agent opened a person's record, and why (every read is audited)."""
     if reason not in ReadReason.values:
         raise ValidationError({"reason": _("Say why you consult this record.")})
-    audit_record(
-        actor=actor,
-        action=READ_ACTION,
-        target=person,
-        reason=reason,
-        note=" ".join(note.split())[:200],
-        register=person.register_id,
-        **details,
-    )
+    read_record(actor, READ_ACTION, person, person.register_id, reason, note, **details)
 
 
 def matches_for(person: RegisteredPerson):

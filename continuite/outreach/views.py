@@ -63,6 +63,18 @@ def registers(request):
     return render(request, "outreach/registers.html", {"registers": rows, "controlled": controlled})
 
 
+def _consultation_asked(request, target, ask_again):
+    """The agent said why they consult `target`: the consultation starts (logged) and None is
+    returned; a reason refused gives `ask_again(form)`, the page asking it again."""
+    form = ReadForm(request.POST)
+    if not form.is_valid():
+        return ask_again(form)
+    consultation_start(
+        request, target=target, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+    )
+    return None
+
+
 @register_reader_required
 @require_http_methods(["GET", "POST"])
 def register_detail(request, register_id: int):
@@ -70,16 +82,12 @@ def register_detail(request, register_id: int):
     the list of names is shown once the agent said why (a consultation, audited)."""
     register = access_register_by_id(request.user, register_id)
     if request.method == "POST":
-        reason_form = ReadForm(request.POST)
-        if not reason_form.is_valid():
-            return _ask_register_reason(request, register, reason_form, status=400)
-        consultation_start(
+        refused = _consultation_asked(
             request,
-            target=register,
-            reason=reason_form.cleaned_data["reason"],
-            note=reason_form.cleaned_data["note"],
+            register,
+            lambda form: _ask_register_reason(request, register, form, status=400),
         )
-        return redirect(request.get_full_path())
+        return refused or redirect(request.get_full_path())
     reason = consultation_reason(request, register)
     if reason is None:
         return _ask_register_reason(request, register, ReadForm())
@@ -201,16 +209,10 @@ def person_detail(request, register_id: int, person_id: int):
     reason is given, and only then is the record shown (for the consultation's time)."""
     person = access_person_by_id(request.user, register_id, person_id)
     if request.method == "POST":
-        form = ReadForm(request.POST)
-        if not form.is_valid():
-            return _ask_reason(request, person, form, status=400)
-        consultation_start(
-            request,
-            target=person,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
+        refused = _consultation_asked(
+            request, person, lambda form: _ask_reason(request, person, form, status=400)
         )
-        return redirect(_record_url(person))
+        return refused or redirect(_record_url(person))
     reason = consultation_reason(request, person)
     if reason is None:
         return _ask_reason(request, person, ReadForm())
