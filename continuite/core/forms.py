@@ -106,6 +106,13 @@ def form_apply(form, act) -> tuple[bool, object]:
     return True, result
 
 
+def form_call(form, service, **fixed) -> bool:
+    """`form_apply` for a service that takes the form's fields as they are, with `fixed`
+    arguments (the object acted on, the actor): whether it went through."""
+    done, _result = form_apply(form, lambda data: service(**fixed, **data))
+    return done
+
+
 def form_errors_text(form) -> str:
     """All the form's errors on one line, those of the whole form first."""
     errors = [str(e) for e in form.non_field_errors()]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from continuite.accounts.models import Role
 from continuite.core.converters import parse_day
-from continuite.core.forms import form_apply
+from continuite.core.forms import form_call
 from continuite.core.models import Commune
 from continuite.core.ratelimit import SEARCHES, rate_limit
 from continuite.core.text import normalize_name
@@ -152,11 +152,8 @@ def manage_status(request, point_id: int):
     point = access_service_point_by_id(request.user, point_id, manage=True)
     form = StatusForm(request.POST or None, time_zone=point.time_zone)
     if request.method == "POST":
-        recorded, _change = form_apply(
-            form,
-            lambda data: services.service_point_set_status(
-                service_point=point, actor=request.user, **data
-            ),
+        recorded = form_call(
+            form, services.service_point_set_status, service_point=point, actor=request.user
         )
         if recorded:
             messages.success(
@@ -172,12 +169,7 @@ def manage_exception(request, point_id: int):
     """Add a dated closure or exceptional hours."""
     point = access_service_point_by_id(request.user, point_id, manage=True)
     form = OpeningExceptionForm(request.POST)
-    added, _exception = form_apply(
-        form,
-        lambda data: services.opening_exception_add(
-            service_point=point, actor=request.user, **data
-        ),
-    )
+    added = form_call(form, services.opening_exception_add, service_point=point, actor=request.user)
     if added:
         messages.success(request, _("The exception is recorded."))
         return redirect("service_points:manage_status", point_id=point.pk)
@@ -210,11 +202,8 @@ def manage_presences(request, point_id: int):
     day = parse_day(request.GET.get("day")) or today
     form = PresenceForm(request.POST or None, service_point=point, initial={"day": day})
     if request.method == "POST":
-        recorded, _presence = form_apply(
-            form,
-            lambda data: services.agent_presence_set(
-                service_point=point, actor=request.user, **data
-            ),
+        recorded = form_call(
+            form, services.agent_presence_set, service_point=point, actor=request.user
         )
         if recorded:
             messages.success(
