@@ -52,9 +52,7 @@ class CallbackRequestForm(BaseForm):
         widget=forms.RadioSelect,
     )
     note = optional_text(
-        _("A few words about your request"),
-        500,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        _("A few words about your request"), 500, widget=forms.Textarea(attrs={"rows": 3})
     )
     # One key per displayed form: sending it twice finds the first request.
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -87,15 +85,9 @@ class QueueTicketForm(BaseForm):
         widget=forms.RadioSelect,
     )
     label = optional_text(
-        _("Name or description"),
-        150,
-        _("As the person wishes to be called, or a description"),
+        _("Name or description"), 150, _("As the person wishes to be called, or a description")
     )
-    reason = optional_choice(
-        _("Reason"),
-        Reason.objects.none(),
-        _("Not stated"),
-    )
+    reason = optional_choice(_("Reason"), Reason.objects.none(), _("Not stated"))
 
     def __init__(self, *args, service_point: ServicePoint, **kwargs):
         super().__init__(*args, **kwargs)

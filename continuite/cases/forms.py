@@ -49,14 +49,10 @@ class QueueFilterForm(BaseForm):
     ALL = "all"
 
     point = optional_choice(
-        _("Service point"),
-        ServicePoint.objects.none(),
-        _("All my service points"),
+        _("Service point"), ServicePoint.objects.none(), _("All my service points")
     )
     procedure_type = optional_choice(
-        _("Procedure"),
-        ProcedureType.objects.none(),
-        _("All procedures"),
+        _("Procedure"), ProcedureType.objects.none(), _("All procedures")
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
     mine = forms.BooleanField(label=_("Only the cases assigned to me"), required=False)
@@ -126,11 +122,7 @@ class ClockStopForm(BaseForm, _LocalTimes):
         required=False,
         help_text=_("Leave empty until the documents arrive; then resume the clock."),
     )
-    note = optional_text(
-        _("Note"),
-        300,
-        _("For example: proof of address requested by letter"),
-    )
+    note = optional_text(_("Note"), 300, _("For example: proof of address requested by letter"))
 
     def __init__(self, *args, time_zone, **kwargs):
         super().__init__(*args, auto_id="stop_%s", **kwargs)

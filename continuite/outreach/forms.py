@@ -57,9 +57,7 @@ class RegistrationForm(BaseForm):
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=10)
     commune_name = optional_text(
-        _("Commune"),
-        100,
-        _("Needed only when several communes share the postcode."),
+        _("Commune"), 100, _("Needed only when several communes share the postcode.")
     )
     phone = forms.CharField(label=_("Phone"), max_length=40)
     other_phone = forms.CharField(label=_("Other phone"), max_length=40, required=False)
@@ -70,9 +68,7 @@ class RegistrationForm(BaseForm):
         label=_("Home-care service"), max_length=200, required=False
     )
     preferred_call_times = optional_text(
-        _("Preferred call times"),
-        200,
-        _("For example: mornings, not between 12:00 and 14:00."),
+        _("Preferred call times"), 200, _("For example: mornings, not between 12:00 and 14:00.")
     )
     language = forms.CharField(label=_("Language"), max_length=40, initial="français")
     hearing_difficulty = forms.BooleanField(label=_("Hearing difficulties"), required=False)
@@ -82,9 +78,7 @@ class RegistrationForm(BaseForm):
         widget=forms.RadioSelect,
     )
     requester_name = optional_text(
-        _("Requester's name"),
-        200,
-        _("For a third party's written request only."),
+        _("Requester's name"), 200, _("For a third party's written request only.")
     )
     requester_relation = forms.CharField(
         label=_("Requester's relation to the person"), max_length=100, required=False
@@ -182,9 +176,7 @@ class MatchRequestForm(BaseForm):
         _("Needed only when several communes share the postcode."),
     )
     note = optional_text(
-        _("Message to its managers"),
-        500,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        _("Message to its managers"), 500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, user, person, **kwargs):

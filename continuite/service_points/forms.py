@@ -21,16 +21,8 @@ LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 class SearchForm(BaseForm):
     """The public search: a place, and optional filters."""
 
-    q = optional_text(
-        _("Postcode or commune"),
-        100,
-        _("For example: 69001, Saint-Denis, Brest"),
-    )
-    network = optional_choice(
-        _("Network"),
-        Network.objects.all(),
-        _("All networks"),
-    )
+    q = optional_text(_("Postcode or commune"), 100, _("For example: 69001, Saint-Denis, Brest"))
+    network = optional_choice(_("Network"), Network.objects.all(), _("All networks"))
     status = forms.ChoiceField(
         label=_("Reception"),
         required=False,
