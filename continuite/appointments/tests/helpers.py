@@ -58,7 +58,7 @@ def book(slot, reason, **kwargs):
     return appointment_book(**{**values, **kwargs})
 
 
-def booking_form(reason, mode=Mode.ON_SITE, **fields) -> dict:
+def booking_form(reason, mode=Mode.ON_SITE, /, **fields) -> dict:
     """What the public booking form sends for Jeanne Martin, with a fresh submission key."""
     return {
         "reason": reason.pk,
@@ -70,7 +70,7 @@ def booking_form(reason, mode=Mode.ON_SITE, **fields) -> dict:
     }
 
 
-def callback_form(reason, **fields) -> dict:
+def callback_form(reason, /, **fields) -> dict:
     """What the public call-back form sends for Jeanne Martin, with a fresh submission key."""
     return {
         "reason": reason.pk,

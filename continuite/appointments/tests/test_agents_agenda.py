@@ -80,6 +80,14 @@ def action_url(action: str, point, appointment) -> str:
     return reverse(f"appointments:appointment_{action}", args=[point.pk, appointment.pk])
 
 
+def agent_acts(client, role, appointment, action: str, data: dict):
+    """The agent posts `action` on the appointment; the appointment is read again after."""
+    client.force_login(role.user)
+    response = client.post(action_url(action, appointment.service_point, appointment), data)
+    appointment.refresh_from_db()
+    return response
+
+
 def agenda_url(point, **query):
     url = reverse("appointments:agenda", args=[point.pk])
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
@@ -177,11 +185,9 @@ def test_the_counter_checks_people_in_or_marks_them(
     client, role, point, tuesday_appointment, status, expected
 ):
     appointment = tuesday_appointment
-    client.force_login(role.user)
-    response = client.post(action_url("status", point, appointment), {"status": status})
+    response = agent_acts(client, role, appointment, "status", {"status": status})
     assert response.status_code == 302
     assert response["Location"] == agenda_url(point, day=TUESDAY)
-    appointment.refresh_from_db()
     assert appointment.status == expected
     assert appointment.events.filter(kind=expected, actor=role.user).exists()
     page = client.get(response["Location"])
@@ -206,10 +212,8 @@ def test_a_change_that_does_not_fit_the_status_is_refused(client, role, point, t
 @pytest.mark.parametrize("status", ["cancelled", "booked", "teleported", ""])
 def test_unknown_statuses_are_refused(client, role, point, tuesday_appointment, status):
     appointment = tuesday_appointment
-    client.force_login(role.user)
-    response = client.post(action_url("status", point, appointment), {"status": status})
+    response = agent_acts(client, role, appointment, "status", {"status": status})
     assert response.status_code == 400
-    appointment.refresh_from_db()
     assert appointment.status == "booked"
 
 
@@ -217,10 +221,8 @@ def test_an_agent_cancels_with_a_reason_and_the_person_is_told(
     client, role, point, tuesday_appointment
 ):
     appointment = tuesday_appointment
-    client.force_login(role.user)
-    response = client.post(action_url("cancel", point, appointment), {"note": "Agent malade"})
+    response = agent_acts(client, role, appointment, "cancel", {"note": "Agent malade"})
     assert response.status_code == 302
-    appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     assert appointment.events.filter(
         kind="cancelled", note="Agent malade", actor=role.user
@@ -234,10 +236,8 @@ def test_an_agent_cancels_with_a_reason_and_the_person_is_told(
 @pytest.mark.parametrize("note", ["", "   "])
 def test_cancelling_needs_a_reason(client, role, point, tuesday_appointment, note):
     appointment = tuesday_appointment
-    client.force_login(role.user)
-    response = client.post(action_url("cancel", point, appointment), {"note": note})
+    response = agent_acts(client, role, appointment, "cancel", {"note": note})
     assert response.status_code == 400
-    appointment.refresh_from_db()
     assert appointment.status == "booked" and slot_at(point, TUESDAY, 9).booked == 1
 
 
