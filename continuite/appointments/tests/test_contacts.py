@@ -4,7 +4,6 @@ manage link of an appointment changes its contact. A refusal for the per-person 
 page nothing more than a booking does: the phone's owner is told by SMS."""
 
 import re
-import uuid
 
 import pytest
 from django.urls import reverse
@@ -20,7 +19,7 @@ from continuite.appointments.rehome import Decision, Outcome, appointments_rehom
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory, ReasonFactory
-from .helpers import book, booking_form, fr, soon
+from .helpers import book, booking_form, callback_form, fr, soon
 from .test_booking_fast import slot_for
 from .test_public_lottery import prove_phone
 
@@ -29,9 +28,15 @@ pytestmark = pytest.mark.django_db
 VICTIM_PHONE = "+33612345678"
 
 
-def _without_nonces(html: str) -> str:
-    """The page without its Content-Security-Policy nonces, drawn anew for every response."""
-    return re.sub(r'nonce="[^"]*"', "", html)
+def _pages_shown(client, *responses) -> list[str]:
+    """The pages the responses send to, without what is drawn anew for each response (the
+    CSRF token and the Content-Security-Policy nonces)."""
+    pages = []
+    for response in responses:
+        html = client.get(response["Location"]).content.decode()
+        html = re.sub(r'nonce="[^"]*"', "", html)
+        pages.append(re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html))
+    return pages
 
 
 def intruder_callback(slot, reason):
@@ -165,14 +170,7 @@ def test_entering_a_draw_with_a_number_already_in_it_looks_like_a_first_entry(cl
     assert first.status_code == again.status_code == 302
     assert first["Location"] == again["Location"]
     # The same page but for the CSRF token and the policy's nonces, drawn anew for each response.
-    pages = [
-        re.sub(
-            r'name="csrfmiddlewaretoken" value="\w+"',
-            "",
-            _without_nonces(client.get(r["Location"]).content.decode()),
-        )
-        for r in (first, again)
-    ]
+    pages = _pages_shown(client, first, again)
     assert pages[0] == pages[1]
     entry = LotteryRequest.objects.get()
     assert entry.contact_name == "Jeanne Martin"
@@ -186,15 +184,9 @@ def test_a_call_back_asked_with_a_number_already_waiting_shows_nothing_of_the_fi
     url = reverse("appointments:callback_request", args=[point.pk])
 
     def ask(phone, window, note):
-        data = {
-            "reason": reason.pk,
-            "name": "Quelqu'un",
-            "phone": phone,
-            "email": "",
-            "preferred_window": window,
-            "note": note,
-            "submission_key": str(uuid.uuid4()),
-        }
+        data = callback_form(
+            reason, name="Quelqu'un", phone=phone, preferred_window=window, note=note
+        )
         return client.post(url, data)
 
     ask("06 12 34 56 78", "morning", "Dossier de Jeanne")
@@ -203,14 +195,7 @@ def test_a_call_back_asked_with_a_number_already_waiting_shows_nothing_of_the_fi
     again = ask("06 12 34 56 78", "afternoon", "")
 
     assert fresh.status_code == again.status_code == 302
-    pages = [
-        re.sub(
-            r'name="csrfmiddlewaretoken" value="\w+"',
-            "",
-            _without_nonces(client.get(r["Location"]).content.decode()),
-        )
-        for r in (fresh, again)
-    ]
+    pages = _pages_shown(client, fresh, again)
     assert victims.reference not in pages[1]
     assert pages[0] == pages[1]
     assert CallbackRequest.objects.get(pk=victims.pk).contact_name == "Quelqu'un"
