@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from continuite.core.admin import ReadOnlyAdmin
+from continuite.core.admin import ReadOnly
 
 from .models import AuditLog, Role, User
 
@@ -18,7 +18,7 @@ class AgentAdmin(UserAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdmin):
+class AuditLogAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["at", "actor", "action", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["target_id", "actor__username"]

@@ -3,9 +3,9 @@ from django.contrib import admin
 from .models import Commune, Departement, Region
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record written only through its services (which check and audit what they write): the
-    admin shows it and never adds, changes or deletes one."""
+class ReadOnly:
+    """For a model admin or an inline: records written only through their services (which check
+    and audit what they write) are shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None):
         return False

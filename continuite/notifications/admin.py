@@ -4,14 +4,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from continuite.core.admin import ReadOnlyAdmin
+from continuite.core.admin import ReadOnly
 
 from .models import Message
 from .services import messages_retry
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(ReadOnly, admin.ModelAdmin):
     """Messages are written by the services only; people may look, and ask for a new attempt."""
 
     list_display = ["channel", "to", "status", "attempts", "created_at", "sent_at"]
