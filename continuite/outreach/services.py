@@ -253,9 +253,11 @@ def _check_active(person: RegisteredPerson) -> None:
         )
 
 
-def _locked(person: RegisteredPerson) -> RegisteredPerson:
+def _locked_active(person: RegisteredPerson) -> RegisteredPerson:
+    """The person's row locked and read again; refused once the registration has ended."""
     list(RegisteredPerson.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
     person.refresh_from_db()
+    _check_active(person)
     return person
 
 
@@ -264,8 +266,7 @@ def person_update(
     *, person: RegisteredPerson, actor, contacts: list[Contact] | None = None, **changes
 ) -> RegisteredPerson:
     """Change what is known of a registered person (contacts replaced when given)."""
-    person = _locked(person)
-    _check_active(person)
+    person = _locked_active(person)
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
@@ -301,8 +302,7 @@ def person_acknowledge(
     *, person: RegisteredPerson, acknowledged_on: date, actor
 ) -> RegisteredPerson:
     """Record that the third party's written request was acknowledged."""
-    person = _locked(person)
-    _check_active(person)
+    person = _locked_active(person)
     if person.registered_by != RegisteredPerson.RegisteredBy.THIRD_PARTY:
         raise ValidationError(_("Only a third party's request is acknowledged."))
     if person.acknowledged_on is not None:
@@ -331,8 +331,7 @@ def person_acknowledge(
 @transaction.atomic
 def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> RegisteredPerson:
     """End a registration (withdrawal, death, move): no more calls, and the purge date is set."""
-    person = _locked(person)
-    _check_active(person)
+    person = _locked_active(person)
     if status not in (
         RegisteredPerson.Status.WITHDRAWN,
         RegisteredPerson.Status.DECEASED,
