@@ -3,7 +3,6 @@ a person's record (shown only once the agent says why, and logged), and its acti
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from continuite.accounts.audit import audit_record
 from continuite.appointments.phones import display_phone
 from continuite.core.forms import add_errors, form_action
+from continuite.core.paging import paginated
 
 from . import services
 from .access import (
@@ -99,9 +99,7 @@ def register_detail(request, register_id: int):
         people = people.search(data["q"])
     if data.get("status"):
         people = people.filter(status=data["status"])
-    page = Paginator(people.select_related("commune"), PEOPLE_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page, params = paginated(request, people.select_related("commune"), PEOPLE_PER_PAGE)
     for person in page.object_list:
         person.age_today = person.age(today)
     pending = list(register.people.acknowledgments_pending()[:100])
@@ -121,8 +119,6 @@ def register_detail(request, register_id: int):
     counts = dict(
         register.people.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "outreach/register.html",
@@ -135,7 +131,7 @@ def register_detail(request, register_id: int):
                 (label, counts.get(value, 0)) for value, label in RegisteredPerson.Status.choices
             ],
             "purged": register.people.filter(purged_on__isnull=False).count(),
-            "params": query.urlencode(),
+            "params": params,
         },
     )
 
