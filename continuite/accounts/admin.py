@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from continuite.core.admin import ReadOnly
+
 from .models import AuditLog, Role, User
 
 
@@ -16,16 +18,7 @@ class AgentAdmin(UserAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["at", "actor", "action", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["target_id", "actor__username"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

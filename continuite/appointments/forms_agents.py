@@ -5,7 +5,13 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from continuite.core.forms import BaseForm, BoundedDateField, CleanTextMixin
+from continuite.core.forms import (
+    BaseForm,
+    BoundedDateField,
+    CleanTextMixin,
+    optional_choice,
+    optional_text,
+)
 from continuite.service_points.models import ServicePoint
 
 from .models import Appointment, CallbackAttempt, CallbackRequest, QueueTicket, Reason
@@ -45,11 +51,8 @@ class CallbackRequestForm(BaseForm):
         initial=CallbackRequest.Window.ANY,
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(
-        label=_("A few words about your request"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    note = optional_text(
+        _("A few words about your request"), 500, widget=forms.Textarea(attrs={"rows": 3})
     )
     # One key per displayed form: sending it twice finds the first request.
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -81,18 +84,10 @@ class QueueTicketForm(BaseForm):
         initial=QueueTicket.Priority.WALK_IN,
         widget=forms.RadioSelect,
     )
-    label = forms.CharField(
-        label=_("Name or description"),
-        max_length=150,
-        required=False,
-        help_text=_("As the person wishes to be called, or a description"),
+    label = optional_text(
+        _("Name or description"), 150, _("As the person wishes to be called, or a description")
     )
-    reason = forms.ModelChoiceField(
-        label=_("Reason"),
-        queryset=Reason.objects.none(),
-        required=False,
-        empty_label=_("Not stated"),
-    )
+    reason = optional_choice(_("Reason"), Reason.objects.none(), _("Not stated"))
 
     def __init__(self, *args, service_point: ServicePoint, **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from continuite.core.forms import add_errors
 from continuite.core.ratelimit import CALLBACKS, rate_limit
 from continuite.notifications.budget import sms_budget
 from continuite.service_points.access import access_service_point_by_id
@@ -59,14 +60,6 @@ AGENDA_STATUSES = (
 
 def _errors_text(error: ValidationError) -> str:
     return " ".join(str(message) for message in error.messages)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _local_bounds(point: ServicePoint, first: date, days: int) -> tuple[datetime, datetime]:
@@ -185,55 +178,61 @@ def _back_to(request) -> str:
     return "queue" if request.POST.get("back") == "queue" else "agenda"
 
 
+def _appointment_action(request, point_id: int, appointment_id: int, form, refused, act, done):
+    """Run one agent action on an appointment: `refused` when the form is invalid, the service's
+    reason when it refuses, else the `done(appointment, data)` message; then back to the page."""
+    point = access_service_point_by_id(request.user, point_id)
+    appointment = _appointment_of(point, appointment_id)
+    back = _back_to(request)
+    if not form.is_valid():
+        messages.error(request, refused)
+        return _back(request, point, appointment, back, status=400)
+    try:
+        act(appointment, form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, _errors_text(error))
+        return _back(request, point, appointment, back, status=400)
+    messages.success(request, done(appointment, form.cleaned_data))
+    return _back(request, point, appointment, back)
+
+
 @login_required
 @require_POST
 def appointment_status(request, point_id: int, appointment_id: int):
     """Check in, done, or did not come."""
-    point = access_service_point_by_id(request.user, point_id)
-    appointment = _appointment_of(point, appointment_id)
-    form = AppointmentStatusForm(request.POST)
-    back = _back_to(request)
-    if not form.is_valid():
-        messages.error(request, _("This change is not possible for this appointment."))
-        return _back(request, point, appointment, back, status=400)
-    try:
-        appointment_set_status(
-            appointment=appointment, status=form.cleaned_data["status"], actor=request.user
-        )
-    except ValidationError as error:
-        messages.error(request, _errors_text(error))
-        return _back(request, point, appointment, back, status=400)
-    messages.success(
+    return _appointment_action(
         request,
-        _STATUS_MESSAGES[form.cleaned_data["status"]] % {"reference": appointment.reference},
+        point_id,
+        appointment_id,
+        AppointmentStatusForm(request.POST),
+        _("This change is not possible for this appointment."),
+        lambda appointment, data: appointment_set_status(
+            appointment=appointment, status=data["status"], actor=request.user
+        ),
+        lambda appointment, data: (
+            _STATUS_MESSAGES[data["status"]] % {"reference": appointment.reference}
+        ),
     )
-    return _back(request, point, appointment, back)
 
 
 @login_required
 @require_POST
 def appointment_cancel_view(request, point_id: int, appointment_id: int):
     """Cancel with a reason: the seat goes back to the slot and the person is told."""
-    point = access_service_point_by_id(request.user, point_id)
-    appointment = _appointment_of(point, appointment_id)
-    form = AppointmentCancelForm(request.POST)
-    back = _back_to(request)
-    if not form.is_valid():
-        messages.error(request, _("Give the reason for cancelling."))
-        return _back(request, point, appointment, back, status=400)
-    try:
-        appointment_cancel(
-            appointment=appointment, note=form.cleaned_data["note"], actor=request.user
-        )
-    except ValidationError as error:
-        messages.error(request, _errors_text(error))
-        return _back(request, point, appointment, back, status=400)
-    messages.success(
+    return _appointment_action(
         request,
-        _("Appointment %(reference)s is cancelled; the person is told.")
-        % {"reference": appointment.reference},
+        point_id,
+        appointment_id,
+        AppointmentCancelForm(request.POST),
+        _("Give the reason for cancelling."),
+        lambda appointment, data: appointment_cancel(
+            appointment=appointment, note=data["note"], actor=request.user
+        ),
+        lambda appointment, data: (
+            _("Appointment %(reference)s is cancelled; the person is told.")
+            % {"reference": appointment.reference}
+        ),
     )
-    return _back(request, point, appointment, back)
 
 
 # --- Queue --------------------------------------------------------------------------------
@@ -282,7 +281,7 @@ def queue_page(request, point_id: int):
                 service_point=point, agent=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -366,7 +365,7 @@ def callback_attempt(request, point_id: int, request_id: int):
                 request=callback, agent=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             closed = attempt.request.status
             if closed == CallbackRequest.Status.OPEN:
@@ -425,7 +424,7 @@ def callback_request(request, point_id: int):
                 now=now,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             # What the form chose, not the request recorded: a number already waiting for a
             # call gets the same page as a new one (the reference comes by SMS).

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from continuite.core.forms import add_errors
+from continuite.core.forms import form_call
 from continuite.service_points.access import access_service_point_by_id
 
 from . import setup
@@ -37,19 +37,9 @@ def appointment_settings(request, point_id: int):
         },
     )
     form = range_form if "add_range" in request.POST else protocol_form
-    if request.method == "POST" and form.is_valid():
-        try:
-            if form is range_form:
-                setup.opening_range_add(
-                    service_point=point, actor=request.user, **form.cleaned_data
-                )
-            else:
-                setup.health_protocol_set(
-                    service_point=point, actor=request.user, **form.cleaned_data
-                )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
+    if request.method == "POST":
+        record = setup.opening_range_add if form is range_form else setup.health_protocol_set
+        if form_call(form, record, service_point=point, actor=request.user):
             messages.success(request, _("Saved. The slots are being recomputed."))
             return redirect("appointments:settings", point_id=point.pk)
     context = {

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from continuite.core.admin import ReadOnly
+
 from .models import Case, CaseEvent, CaseImport, ClockStop, ProcedureType, SuspensionWindow
-
-
-class _ReadOnly:
-    """Cases, stops and windows change through services.py, which moves deadlines and audits."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProcedureType)
@@ -23,13 +12,13 @@ class ProcedureTypeAdmin(admin.ModelAdmin):
     search_fields = ["label", "code"]
 
 
-class ClockStopInline(_ReadOnly, admin.TabularInline):
+class ClockStopInline(ReadOnly, admin.TabularInline):
     model = ClockStop
     extra = 0
     fields = ["reason", "starts_at", "ends_at", "note", "created_by"]
 
 
-class CaseEventInline(_ReadOnly, admin.TabularInline):
+class CaseEventInline(ReadOnly, admin.TabularInline):
     model = CaseEvent
     extra = 0
     fields = ["at", "kind", "note", "actor", "deadline_before", "deadline_after"]
@@ -37,7 +26,7 @@ class CaseEventInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(_ReadOnly, admin.ModelAdmin):
+class CaseAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["reference", "network", "procedure_type", "service_point", "status"]
     list_filter = ["status", "network"]
     search_fields = ["reference"]
@@ -48,12 +37,12 @@ class CaseAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(SuspensionWindow)
-class SuspensionWindowAdmin(_ReadOnly, admin.ModelAdmin):
+class SuspensionWindowAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["label", "starts_on", "ends_on", "legal_basis", "declared_by"]
 
 
 @admin.register(CaseImport)
-class CaseImportAdmin(_ReadOnly, admin.ModelAdmin):
+class CaseImportAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["network", "file_name", "status", "rows", "created", "updated", "rejected"]
     list_filter = ["status", "network"]
     exclude = ["content"]

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from continuite.core.forms import BaseForm
+from continuite.core.forms import BaseForm, optional_choice, optional_text
 from continuite.service_points.forms import LOCAL_DATETIME, LocalDateTimeField
 from continuite.service_points.models import ServicePoint
 
@@ -48,17 +48,11 @@ class QueueFilterForm(BaseForm):
 
     ALL = "all"
 
-    point = forms.ModelChoiceField(
-        label=_("Service point"),
-        queryset=ServicePoint.objects.none(),
-        required=False,
-        empty_label=_("All my service points"),
+    point = optional_choice(
+        _("Service point"), ServicePoint.objects.none(), _("All my service points")
     )
-    procedure_type = forms.ModelChoiceField(
-        label=_("Procedure"),
-        queryset=ProcedureType.objects.none(),
-        required=False,
-        empty_label=_("All procedures"),
+    procedure_type = optional_choice(
+        _("Procedure"), ProcedureType.objects.none(), _("All procedures")
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
     mine = forms.BooleanField(label=_("Only the cases assigned to me"), required=False)
@@ -128,12 +122,7 @@ class ClockStopForm(BaseForm, _LocalTimes):
         required=False,
         help_text=_("Leave empty until the documents arrive; then resume the clock."),
     )
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=300,
-        required=False,
-        help_text=_("For example: proof of address requested by letter"),
-    )
+    note = optional_text(_("Note"), 300, _("For example: proof of address requested by letter"))
 
     def __init__(self, *args, time_zone, **kwargs):
         super().__init__(*args, auto_id="stop_%s", **kwargs)

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.models import Role
 from continuite.core.forms import add_errors
+from continuite.core.paging import paginated
 from continuite.service_points.models import Network, ServicePoint
 
 from . import services
@@ -106,14 +106,12 @@ def queue(request):
     else:
         cases = cases.filter(status=status).order_by("-decided_at", "-pk")
     cases = cases.select_related("procedure_type", "service_point", "assigned_to")
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page, query = paginated(request, cases, CASES_PER_PAGE)
     with_risk(page.object_list, now)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "cases/queue.html",
-        {"form": form, "page": page, "query": query.urlencode(), "now": now},
+        {"form": form, "page": page, "query": query, "now": now},
     )
 
 

@@ -1,6 +1,7 @@
 """Form helpers shared by every app."""
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,21 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+def optional_choice(label, queryset, empty_label) -> forms.ModelChoiceField:
+    """A choice among objects that may stay empty; `empty_label` names the empty choice (for a
+    filter: all of them)."""
+    return forms.ModelChoiceField(
+        label=label, queryset=queryset, required=False, empty_label=empty_label
+    )
+
+
+def optional_text(label, max_length: int, help_text="", **kwargs) -> forms.CharField:
+    """A line of text the person may leave empty, with its hint."""
+    return forms.CharField(
+        label=label, max_length=max_length, required=False, help_text=help_text, **kwargs
+    )
+
+
 def add_errors(form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field when it names one, else on top."""
     if hasattr(error, "error_dict"):
@@ -75,6 +91,47 @@ def add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def form_apply(form, act) -> tuple[bool, object]:
+    """Run `act(form.cleaned_data)` (one service call) when the form is valid; a ValidationError
+    the service raises lands on the form. Gives whether the action went through, and its result."""
+    if not form.is_valid():
+        return False, None
+    try:
+        result = act(form.cleaned_data)
+    except ValidationError as error:
+        add_errors(form, error)
+        return False, None
+    return True, result
+
+
+def form_call(form, service, **fixed) -> bool:
+    """`form_apply` for a service that takes the form's fields as they are, with `fixed`
+    arguments (the object acted on, the actor): whether it went through."""
+    done, _result = form_apply(form, lambda data: service(**fixed, **data))
+    return done
+
+
+def form_errors_text(form) -> str:
+    """All the form's errors on one line, those of the whole form first."""
+    errors = [str(e) for e in form.non_field_errors()]
+    errors += [str(e) for field in form for e in field.errors]
+    return " ".join(errors)
+
+
+NOTHING_CHANGED = _("Nothing was changed: %(errors)s")
+
+
+def form_action(request, form, act, success, *, refused=NOTHING_CHANGED) -> bool:
+    """A page's small POST action: `form_apply`, then its outcome as a message for the next page:
+    `success(cleaned_data)` when it went through, else `refused` with the form's errors."""
+    done, _result = form_apply(form, act)
+    if done:
+        messages.success(request, success(form.cleaned_data))
+        return True
+    messages.error(request, refused % {"errors": form_errors_text(form)})
+    return False
 
 
 def _checked_text(to_python, *, multiline: bool):

@@ -4,12 +4,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from continuite.core.admin import ReadOnly
+
 from .models import Message
 from .services import messages_retry
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnly, admin.ModelAdmin):
     """Messages are written by the services only; people may look, and ask for a new attempt."""
 
     list_display = ["channel", "to", "status", "attempts", "created_at", "sent_at"]
@@ -17,15 +19,6 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["dedup_key", "to"]
     date_hierarchy = "created_at"
     actions = ["retry_delivery"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request):
         """Retrying changes the outbox: it takes the model's change permission."""

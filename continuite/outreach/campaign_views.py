@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.models import Role
-from continuite.core.forms import add_errors
+from continuite.core.forms import add_errors, form_action
 
 from . import campaigns as services
 from .access import access_campaign_by_id, access_campaigns, manages_campaigns
@@ -120,19 +120,12 @@ def campaign_detail(request, campaign_id: int):
 def _action(request, campaign_id: int, form_class, action, success: str):
     """Run an action from the campaign's page, then show the page again with its outcome."""
     campaign = access_campaign_by_id(request.user, campaign_id)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            action(campaign, form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("outreach:campaign", campaign_id=campaign.pk)
-    errors = [str(e) for e in form.non_field_errors()] + [
-        str(e) for field in form for e in field.errors
-    ]
-    messages.error(request, _("Nothing was changed: %(errors)s") % {"errors": " ".join(errors)})
+    form_action(
+        request,
+        form_class(request.POST),
+        lambda data: action(campaign, data),
+        lambda _data: success,
+    )
     return redirect("outreach:campaign", campaign_id=campaign.pk)
 
 

@@ -8,8 +8,6 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from continuite.accounts.audit import audit_record
-
 from . import services
 from .models import ReadReason, Register, RegisteredPerson
 
@@ -39,14 +37,8 @@ def consultation_reason(request, target: Register | RegisteredPerson) -> str | N
 @transaction.atomic
 def register_consult(*, register: Register, actor, reason: str, note: str = "", **details):
     """Log that an agent opened a register's list of names, and why."""
-    audit_record(
-        actor=actor,
-        action=REGISTER_CONSULT_ACTION,
-        target=register,
-        reason=reason,
-        note=" ".join(note.split())[:200],
-        register=register.pk,
-        **details,
+    services.read_record(
+        actor, REGISTER_CONSULT_ACTION, register, register.pk, reason, note, **details
     )
 
 

@@ -4,13 +4,13 @@ received from other social action centres, answered among their own records."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from continuite.accounts.audit import audit_record
 from continuite.core.exports import SPREADSHEET, csv_download
+from continuite.core.paging import paginated
 
 from .access import (
     access_match_request_by_id,
@@ -39,9 +39,7 @@ def audit_log(request, register_id: int):
     """Who read whom, when and why; registrations, changes, exports and requests."""
     register = access_register_as_controller(request.user, register_id)
     form, _filters, entries = _filtered(request, register)
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, params = paginated(request, entries, ENTRIES_PER_PAGE)
     return render(
         request,
         "outreach/audit_log.html",
@@ -50,7 +48,7 @@ def audit_log(request, register_id: int):
             "form": form,
             "page": page,
             "rows": [describe(entry) for entry in page.object_list],
-            "params": query.urlencode(),
+            "params": params,
         },
         status=400 if form.is_bound and form.errors else 200,
     )

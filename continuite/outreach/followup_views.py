@@ -5,7 +5,6 @@ it is a read of the person's record, logged."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.core.converters import parse_id
-from continuite.core.forms import add_errors
+from continuite.core.forms import form_apply
 
 from . import followups, services
 from .access import access_call_by_id, register_reader_required
@@ -105,6 +104,16 @@ def followup(request, call_id: int):
     return _page(request, call, attempt)
 
 
+def _follow_up(request, call, attempt, form, make, done, form_name: str):
+    """Make one follow-up with the form's data; on success the follow-up page again with
+    `done(followup)` as message, else the page with the form's errors (400)."""
+    made, followup = form_apply(form, make)
+    if made:
+        messages.success(request, done(followup))
+        return redirect(followup_url(call, attempt))
+    return _page(request, call, attempt, status=400, **{form_name: form})
+
+
 @register_reader_required
 @require_POST
 def followup_appointment(request, call_id: int):
@@ -112,30 +121,29 @@ def followup_appointment(request, call_id: int):
     call, attempt = _load(request, call_id)
     point = call.campaign.followup_service_point
     time_zone = point.time_zone if point is not None else timezone.get_current_timezone()
-    form = FollowupAppointmentForm(request.POST, slots=[], time_zone=time_zone)
-    if form.is_valid():
-        try:
-            followup = followups.followup_appointment_book(
-                attempt=attempt,
-                slot_id=form.cleaned_data["slot"],
-                actor=request.user,
-                submission_key=form.cleaned_data["submission_key"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            appointment = followup.appointment
-            messages.success(
-                request,
-                _("The appointment is booked: %(when)s, %(point)s (reference %(reference)s).")
-                % {
-                    "when": slot_label(appointment, time_zone),
-                    "point": point.name,
-                    "reference": appointment.reference,
-                },
-            )
-            return redirect(followup_url(call, attempt))
-    return _page(request, call, attempt, appointment_form=form, status=400)
+
+    def booked(followup):
+        appointment = followup.appointment
+        return _("The appointment is booked: %(when)s, %(point)s (reference %(reference)s).") % {
+            "when": slot_label(appointment, time_zone),
+            "point": point.name,
+            "reference": appointment.reference,
+        }
+
+    return _follow_up(
+        request,
+        call,
+        attempt,
+        FollowupAppointmentForm(request.POST, slots=[], time_zone=time_zone),
+        lambda data: followups.followup_appointment_book(
+            attempt=attempt,
+            slot_id=data["slot"],
+            actor=request.user,
+            submission_key=data["submission_key"],
+        ),
+        booked,
+        "appointment_form",
+    )
 
 
 @register_reader_required
@@ -146,27 +154,26 @@ def followup_case(request, call_id: int):
     point = call.campaign.followup_service_point
     if point is None:
         raise Http404(_("This campaign does not say where needs are followed up."))
-    form = FollowupCaseForm(request.POST, network_id=point.network_id)
-    if form.is_valid():
-        try:
-            followup = followups.followup_case_open(
-                attempt=attempt,
-                procedure_type=form.cleaned_data["procedure_type"],
-                actor=request.user,
-                submission_key=form.cleaned_data["submission_key"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            case = followup.case
-            deadline = timezone.localtime(case.deadline_at, point.time_zone)
-            messages.success(
-                request,
-                _("The case %(reference)s is opened; its legal deadline is %(deadline)s.")
-                % {
-                    "reference": case.reference,
-                    "deadline": formats.date_format(deadline, "l j F Y"),
-                },
-            )
-            return redirect(followup_url(call, attempt))
-    return _page(request, call, attempt, case_form=form, status=400)
+
+    def opened(followup):
+        case = followup.case
+        deadline = timezone.localtime(case.deadline_at, point.time_zone)
+        return _("The case %(reference)s is opened; its legal deadline is %(deadline)s.") % {
+            "reference": case.reference,
+            "deadline": formats.date_format(deadline, "l j F Y"),
+        }
+
+    return _follow_up(
+        request,
+        call,
+        attempt,
+        FollowupCaseForm(request.POST, network_id=point.network_id),
+        lambda data: followups.followup_case_open(
+            attempt=attempt,
+            procedure_type=data["procedure_type"],
+            actor=request.user,
+            submission_key=data["submission_key"],
+        ),
+        opened,
+        "case_form",
+    )

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from continuite.appointments.phones import display_phone
-from continuite.core.forms import BaseForm, BoundedDateField, IdField
+from continuite.core.forms import BaseForm, BoundedDateField, IdField, optional_text
 from continuite.core.models import Commune
 from continuite.core.text import parse_postcode
 
@@ -22,6 +22,19 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _date(label, required=True, help_text=""):
     return BoundedDateField(label=label, required=required, widget=DATE_INPUT, help_text=help_text)
+
+
+def communes_typed(form, cleaned: dict) -> tuple[str, list[Commune]] | None:
+    """The postcode typed, and up to ten communes that have it (and the name typed, if any);
+    None, with the error on the form, when the postcode is not one."""
+    postcode = parse_postcode(cleaned.get("postcode") or "")
+    if postcode is None:
+        form.add_error("postcode", _("A postcode has five digits."))
+        return None
+    communes = Commune.objects.with_postcode(postcode)
+    if cleaned.get("commune_name"):
+        communes = communes.matching_name(cleaned["commune_name"])
+    return postcode, list(communes[:10])
 
 
 class SearchForm(BaseForm):
@@ -43,11 +56,8 @@ class RegistrationForm(BaseForm):
     date_of_birth = _date(_("Date of birth"))
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=10)
-    commune_name = forms.CharField(
-        label=_("Commune"),
-        max_length=100,
-        required=False,
-        help_text=_("Needed only when several communes share the postcode."),
+    commune_name = optional_text(
+        _("Commune"), 100, _("Needed only when several communes share the postcode.")
     )
     phone = forms.CharField(label=_("Phone"), max_length=40)
     other_phone = forms.CharField(label=_("Other phone"), max_length=40, required=False)
@@ -57,11 +67,8 @@ class RegistrationForm(BaseForm):
     home_care_service = forms.CharField(
         label=_("Home-care service"), max_length=200, required=False
     )
-    preferred_call_times = forms.CharField(
-        label=_("Preferred call times"),
-        max_length=200,
-        required=False,
-        help_text=_("For example: mornings, not between 12:00 and 14:00."),
+    preferred_call_times = optional_text(
+        _("Preferred call times"), 200, _("For example: mornings, not between 12:00 and 14:00.")
     )
     language = forms.CharField(label=_("Language"), max_length=40, initial="français")
     hearing_difficulty = forms.BooleanField(label=_("Hearing difficulties"), required=False)
@@ -70,11 +77,8 @@ class RegistrationForm(BaseForm):
         choices=RegisteredPerson.RegisteredBy.choices,
         widget=forms.RadioSelect,
     )
-    requester_name = forms.CharField(
-        label=_("Requester's name"),
-        max_length=200,
-        required=False,
-        help_text=_("For a third party's written request only."),
+    requester_name = optional_text(
+        _("Requester's name"), 200, _("For a third party's written request only.")
     )
     requester_relation = forms.CharField(
         label=_("Requester's relation to the person"), max_length=100, required=False
@@ -118,17 +122,12 @@ class RegistrationForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        text = cleaned.get("postcode")
-        if text is None:
+        if cleaned.get("postcode") is None:
             return cleaned
-        postcode = parse_postcode(text)
-        if postcode is None:
-            self.add_error("postcode", _("A postcode has five digits."))
+        typed = communes_typed(self, cleaned)
+        if typed is None:
             return cleaned
-        communes = Commune.objects.with_postcode(postcode)
-        if cleaned.get("commune_name"):
-            communes = communes.matching_name(cleaned["commune_name"])
-        found = list(communes[:10])
+        postcode, found = typed
         if len(found) > 1 and self.register.commune_id in [c.pk for c in found]:
             found = [c for c in found if c.pk == self.register.commune_id]
         if not found:
@@ -171,17 +170,13 @@ class MatchRequestForm(BaseForm):
     """Which commune's social action centre to ask whether it holds the same person."""
 
     postcode = forms.CharField(label=_("Postcode of the other commune"), max_length=10)
-    commune_name = forms.CharField(
-        label=_("Name of the other commune"),
-        max_length=100,
-        required=False,
-        help_text=_("Needed only when several communes share the postcode."),
+    commune_name = optional_text(
+        _("Name of the other commune"),
+        100,
+        _("Needed only when several communes share the postcode."),
     )
-    note = forms.CharField(
-        label=_("Message to its managers"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    note = optional_text(
+        _("Message to its managers"), 500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, user, person, **kwargs):
@@ -190,14 +185,10 @@ class MatchRequestForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        postcode = parse_postcode(cleaned.get("postcode") or "")
-        if postcode is None:
-            self.add_error("postcode", _("A postcode has five digits."))
+        typed = communes_typed(self, cleaned)
+        if typed is None:
             return cleaned
-        communes = Commune.objects.with_postcode(postcode)
-        if cleaned.get("commune_name"):
-            communes = communes.matching_name(cleaned["commune_name"])
-        found = list(communes[:10])
+        _postcode, found = typed
         if not found:
             self.add_error("commune_name", _("No commune of that name has this postcode."))
             return cleaned

@@ -227,10 +227,7 @@ def person_register(
             )
     except IntegrityError as error:  # the same person registered at the same moment
         raise _duplicate_error(register) from error
-    ContactPerson.objects.bulk_create(
-        ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
-        for c in cleaned_contacts
-    )
+    _contacts_create(person, cleaned_contacts)
     audit_record(
         actor=actor,
         action="outreach.person.register",
@@ -241,6 +238,13 @@ def person_register(
     return person
 
 
+def _contacts_create(person: RegisteredPerson, contacts: list[Contact]) -> None:
+    ContactPerson.objects.bulk_create(
+        ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
+        for c in contacts
+    )
+
+
 def _check_active(person: RegisteredPerson) -> None:
     if not person.is_active:
         raise ValidationError(
@@ -249,9 +253,11 @@ def _check_active(person: RegisteredPerson) -> None:
         )
 
 
-def _locked(person: RegisteredPerson) -> RegisteredPerson:
+def _locked_active(person: RegisteredPerson) -> RegisteredPerson:
+    """The person's row locked and read again; refused once the registration has ended."""
     list(RegisteredPerson.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
     person.refresh_from_db()
+    _check_active(person)
     return person
 
 
@@ -260,8 +266,7 @@ def person_update(
     *, person: RegisteredPerson, actor, contacts: list[Contact] | None = None, **changes
 ) -> RegisteredPerson:
     """Change what is known of a registered person (contacts replaced when given)."""
-    person = _locked(person)
-    _check_active(person)
+    person = _locked_active(person)
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
@@ -280,10 +285,7 @@ def person_update(
     person.save()
     if contacts is not None:
         person.contacts.all().delete()
-        ContactPerson.objects.bulk_create(
-            ContactPerson(person=person, name=c.name, relation=c.relation, phone=c.phone)
-            for c in cleaned_contacts
-        )
+        _contacts_create(person, cleaned_contacts)
         changed.append("contacts")
     audit_record(
         actor=actor,
@@ -300,8 +302,7 @@ def person_acknowledge(
     *, person: RegisteredPerson, acknowledged_on: date, actor
 ) -> RegisteredPerson:
     """Record that the third party's written request was acknowledged."""
-    person = _locked(person)
-    _check_active(person)
+    person = _locked_active(person)
     if person.registered_by != RegisteredPerson.RegisteredBy.THIRD_PARTY:
         raise ValidationError(_("Only a third party's request is acknowledged."))
     if person.acknowledged_on is not None:
@@ -330,8 +331,7 @@ def person_acknowledge(
 @transaction.atomic
 def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> RegisteredPerson:
     """End a registration (withdrawal, death, move): no more calls, and the purge date is set."""
-    person = _locked(person)
-    _check_active(person)
+    person = _locked_active(person)
     if status not in (
         RegisteredPerson.Status.WITHDRAWN,
         RegisteredPerson.Status.DECEASED,
@@ -450,20 +450,27 @@ def _purge_batch(today: date) -> int:
     return len(ids)
 
 
+def read_record(actor, action: str, target, register_id: int, reason: str, note: str, **details):
+    """Log a read of a register's names: who, what and why (the note on one line, 200
+    characters at most)."""
+    note = " ".join(note.split())[:200]
+    audit_record(
+        actor=actor,
+        action=action,
+        target=target,
+        reason=reason,
+        note=note,
+        register=register_id,
+        **details,
+    )
+
+
 @transaction.atomic
 def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "", **details) -> None:
     """Log that an agent opened a person's record, and why (every read is audited)."""
     if reason not in ReadReason.values:
         raise ValidationError({"reason": _("Say why you consult this record.")})
-    audit_record(
-        actor=actor,
-        action=READ_ACTION,
-        target=person,
-        reason=reason,
-        note=" ".join(note.split())[:200],
-        register=person.register_id,
-        **details,
-    )
+    read_record(actor, READ_ACTION, person, person.register_id, reason, note, **details)
 
 
 def matches_for(person: RegisteredPerson):

@@ -3,17 +3,18 @@ a person's record (shown only once the agent says why, and logged), and its acti
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.audit import audit_record
 from continuite.appointments.phones import display_phone
-from continuite.core.forms import add_errors
+from continuite.core.forms import add_errors, form_action
+from continuite.core.paging import paginated
 
 from . import services
 from .access import (
@@ -62,6 +63,18 @@ def registers(request):
     return render(request, "outreach/registers.html", {"registers": rows, "controlled": controlled})
 
 
+def _consultation_asked(request, target, ask_again):
+    """The agent said why they consult `target`: the consultation starts (logged) and None is
+    returned; a reason refused gives `ask_again(form)`, the page asking it again."""
+    form = ReadForm(request.POST)
+    if not form.is_valid():
+        return ask_again(form)
+    consultation_start(
+        request, target=target, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+    )
+    return None
+
+
 @register_reader_required
 @require_http_methods(["GET", "POST"])
 def register_detail(request, register_id: int):
@@ -69,16 +82,12 @@ def register_detail(request, register_id: int):
     the list of names is shown once the agent said why (a consultation, audited)."""
     register = access_register_by_id(request.user, register_id)
     if request.method == "POST":
-        reason_form = ReadForm(request.POST)
-        if not reason_form.is_valid():
-            return _ask_register_reason(request, register, reason_form, status=400)
-        consultation_start(
+        refused = _consultation_asked(
             request,
-            target=register,
-            reason=reason_form.cleaned_data["reason"],
-            note=reason_form.cleaned_data["note"],
+            register,
+            lambda form: _ask_register_reason(request, register, form, status=400),
         )
-        return redirect(request.get_full_path())
+        return refused or redirect(request.get_full_path())
     reason = consultation_reason(request, register)
     if reason is None:
         return _ask_register_reason(request, register, ReadForm())
@@ -90,9 +99,7 @@ def register_detail(request, register_id: int):
         people = people.search(data["q"])
     if data.get("status"):
         people = people.filter(status=data["status"])
-    page = Paginator(people.select_related("commune"), PEOPLE_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page, params = paginated(request, people.select_related("commune"), PEOPLE_PER_PAGE)
     for person in page.object_list:
         person.age_today = person.age(today)
     pending = list(register.people.acknowledgments_pending()[:100])
@@ -112,8 +119,6 @@ def register_detail(request, register_id: int):
     counts = dict(
         register.people.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "outreach/register.html",
@@ -126,7 +131,7 @@ def register_detail(request, register_id: int):
                 (label, counts.get(value, 0)) for value, label in RegisteredPerson.Status.choices
             ],
             "purged": register.people.filter(purged_on__isnull=False).count(),
-            "params": query.urlencode(),
+            "params": params,
         },
     )
 
@@ -200,16 +205,10 @@ def person_detail(request, register_id: int, person_id: int):
     reason is given, and only then is the record shown (for the consultation's time)."""
     person = access_person_by_id(request.user, register_id, person_id)
     if request.method == "POST":
-        form = ReadForm(request.POST)
-        if not form.is_valid():
-            return _ask_reason(request, person, form, status=400)
-        consultation_start(
-            request,
-            target=person,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
+        refused = _consultation_asked(
+            request, person, lambda form: _ask_reason(request, person, form, status=400)
         )
-        return redirect(_record_url(person))
+        return refused or redirect(_record_url(person))
     reason = consultation_reason(request, person)
     if reason is None:
         return _ask_reason(request, person, ReadForm())
@@ -286,48 +285,44 @@ def person_edit(request, register_id: int, person_id: int):
 def _action(request, register_id: int, person_id: int, form_class, call, success: str):
     """Run an action from the record, then show the record again (within the consultation)."""
     person = access_person_by_id(request.user, register_id, person_id)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(person, form.cleaned_data)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(_record_url(person))
-    errors = [str(e) for e in form.non_field_errors()] + [
-        str(e) for field in form for e in field.errors
-    ]
-    messages.error(request, _("Nothing was changed: %(errors)s") % {"errors": " ".join(errors)})
+    form_action(
+        request, form_class(request.POST), lambda data: call(person, data), lambda _data: success
+    )
     return redirect(_record_url(person))
 
 
-@register_reader_required
-@require_POST
-def person_acknowledge(request, register_id: int, person_id: int):
-    """Record the acknowledgment of a third party's request."""
-    return _action(
-        request,
-        register_id,
-        person_id,
-        AcknowledgeForm,
-        lambda person, data: services.person_acknowledge(person=person, actor=request.user, **data),
-        _("The acknowledgment is recorded."),
-    )
+def _record_service_view(form_class, service, success, doc: str):
+    """A POST view of the record that runs `service(person=, actor=, **form data)`."""
+
+    @register_reader_required
+    @require_POST
+    def view(request, register_id: int, person_id: int):
+        return _action(
+            request,
+            register_id,
+            person_id,
+            form_class,
+            lambda person, data: service(person=person, actor=request.user, **data),
+            success,
+        )
+
+    view.__name__ = view.__qualname__ = service.__name__
+    view.__doc__ = doc
+    return view
 
 
-@register_reader_required
-@require_POST
-def person_end(request, register_id: int, person_id: int):
-    """Withdrawal, death or move: calls stop and the purge date is set."""
-    return _action(
-        request,
-        register_id,
-        person_id,
-        EndForm,
-        lambda person, data: services.person_end(person=person, actor=request.user, **data),
-        _("The registration has ended. Its data will be purged by the register's rule."),
-    )
+person_acknowledge = _record_service_view(
+    AcknowledgeForm,
+    services.person_acknowledge,
+    gettext_lazy("The acknowledgment is recorded."),
+    "Record the acknowledgment of a third party's request.",
+)
+person_end = _record_service_view(
+    EndForm,
+    services.person_end,
+    gettext_lazy("The registration has ended. Its data will be purged by the register's rule."),
+    "Withdrawal, death or move: calls stop and the purge date is set.",
+)
 
 
 @register_reader_required
@@ -359,26 +354,16 @@ def person_match_request(request, register_id: int, person_id: int):
     person = access_person_by_id(request.user, register_id, person_id)
     if consultation_reason(request, person) is None:
         return redirect(_record_url(person))
-    form = MatchRequestForm(request.POST, user=request.user, person=person)
-    if form.is_valid():
-        try:
-            match_request_send(
-                person=person,
-                to_register=form.cleaned_data["register"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("The request is sent to the managers of %(register)s.")
-                % {"register": form.cleaned_data["register"].name},
-            )
-            return redirect(_record_url(person))
-    errors = [str(e) for e in form.non_field_errors()] + [
-        str(e) for field in form for e in field.errors
-    ]
-    messages.error(request, _("Nothing was sent: %(errors)s") % {"errors": " ".join(errors)})
+    form_action(
+        request,
+        MatchRequestForm(request.POST, user=request.user, person=person),
+        lambda data: match_request_send(
+            person=person, to_register=data["register"], actor=request.user, note=data["note"]
+        ),
+        lambda data: (
+            _("The request is sent to the managers of %(register)s.")
+            % {"register": data["register"].name}
+        ),
+        refused=_("Nothing was sent: %(errors)s"),
+    )
     return redirect(_record_url(person))

@@ -5,7 +5,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from continuite.core.forms import BaseForm, BoundedDateField, BoundedDateTimeField
+from continuite.core.forms import (
+    BaseForm,
+    BoundedDateField,
+    BoundedDateTimeField,
+    optional_choice,
+    optional_text,
+)
 
 from .models import AgentPresence, CrisisStatus, Network
 
@@ -15,18 +21,8 @@ LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 class SearchForm(BaseForm):
     """The public search: a place, and optional filters."""
 
-    q = forms.CharField(
-        label=_("Postcode or commune"),
-        max_length=100,
-        required=False,
-        help_text=_("For example: 69001, Saint-Denis, Brest"),
-    )
-    network = forms.ModelChoiceField(
-        label=_("Network"),
-        queryset=Network.objects.all(),
-        required=False,
-        empty_label=_("All networks"),
-    )
+    q = optional_text(_("Postcode or commune"), 100, _("For example: 69001, Saint-Denis, Brest"))
+    network = optional_choice(_("Network"), Network.objects.all(), _("All networks"))
     status = forms.ChoiceField(
         label=_("Reception"),
         required=False,

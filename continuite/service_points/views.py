@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from continuite.accounts.models import Role
 from continuite.core.converters import parse_day
-from continuite.core.forms import add_errors
+from continuite.core.forms import form_call
 from continuite.core.models import Commune
 from continuite.core.ratelimit import SEARCHES, rate_limit
 from continuite.core.text import normalize_name
@@ -152,19 +151,11 @@ def manage_status(request, point_id: int):
     """Change or schedule the crisis status of a service point, and see its history."""
     point = access_service_point_by_id(request.user, point_id, manage=True)
     form = StatusForm(request.POST or None, time_zone=point.time_zone)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_point_set_status(
-                service_point=point,
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                starts_at=form.cleaned_data["starts_at"],
-                ends_at=form.cleaned_data["ends_at"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
+    if request.method == "POST":
+        recorded = form_call(
+            form, services.service_point_set_status, service_point=point, actor=request.user
+        )
+        if recorded:
             messages.success(
                 request, _("The status of %(name)s is recorded.") % {"name": point.name}
             )
@@ -178,16 +169,10 @@ def manage_exception(request, point_id: int):
     """Add a dated closure or exceptional hours."""
     point = access_service_point_by_id(request.user, point_id, manage=True)
     form = OpeningExceptionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.opening_exception_add(
-                service_point=point, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The exception is recorded."))
-            return redirect("service_points:manage_status", point_id=point.pk)
+    added = form_call(form, services.opening_exception_add, service_point=point, actor=request.user)
+    if added:
+        messages.success(request, _("The exception is recorded."))
+        return redirect("service_points:manage_status", point_id=point.pk)
     return _status_page(request, point, StatusForm(time_zone=point.time_zone), form)
 
 
@@ -216,14 +201,11 @@ def manage_presences(request, point_id: int):
     today = point.local_now().date()
     day = parse_day(request.GET.get("day")) or today
     form = PresenceForm(request.POST or None, service_point=point, initial={"day": day})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agent_presence_set(
-                service_point=point, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
+    if request.method == "POST":
+        recorded = form_call(
+            form, services.agent_presence_set, service_point=point, actor=request.user
+        )
+        if recorded:
             messages.success(
                 request, _("The presence is recorded; the slots are being recomputed.")
             )

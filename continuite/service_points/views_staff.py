@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,10 +14,23 @@ from django.views.decorators.http import require_http_methods
 from continuite.accounts import services as account_services
 from continuite.accounts.forms import NetworkManagerInviteForm, RoleKindForm, StaffInviteForm
 from continuite.accounts.models import Role
-from continuite.core.forms import add_errors
+from continuite.core.forms import form_apply
 
 from .access import access_network_staff_by_slug, access_staff_of_service_point_by_id
 from .models import ServicePoint
+
+
+def _invited(request, form, invite, role_label) -> bool:
+    """Invite with the form's data; when it went through, say who has which role now
+    (`role_label(role)` names the role)."""
+    done, role = form_apply(form, invite)
+    if done:
+        messages.success(
+            request,
+            _("%(name)s now has the role %(role)s here.")
+            % {"name": role.user.email, "role": role_label(role)},
+        )
+    return done
 
 
 @login_required
@@ -26,20 +39,13 @@ def staff(request, point_id: int):
     """List the site's agents and managers; invite one (or give a role to an existing account)."""
     point = access_staff_of_service_point_by_id(request.user, point_id)
     form = StaffInviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            role = account_services.agent_invite(
-                actor=request.user, service_point=point, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s now has the role %(role)s here.")
-                % {"name": role.user.email, "role": role.get_kind_display()},
-            )
-            return redirect("service_points:staff", point.pk)
+    if request.method == "POST" and _invited(
+        request,
+        form,
+        lambda data: account_services.agent_invite(actor=request.user, service_point=point, **data),
+        lambda role: role.get_kind_display(),
+    ):
+        return redirect("service_points:staff", point.pk)
     roles = (
         Role.objects.filter(service_point=point, kind__in=Role.POINT_KINDS)
         .select_related("user")
@@ -57,11 +63,16 @@ def _site_role(point, role_id: int) -> Role:
     return get_object_or_404(Role, pk=role_id, service_point=point, kind__in=Role.POINT_KINDS)
 
 
+def _staff_role(request, point_id: int, role_id: int):
+    """The service point whose staff the user manages, and one of its site roles."""
+    point = access_staff_of_service_point_by_id(request.user, point_id)
+    return point, _site_role(point, role_id)
+
+
 @login_required
 @require_http_methods(["POST"])
 def staff_role_remove(request, point_id: int, role_id: int):
-    point = access_staff_of_service_point_by_id(request.user, point_id)
-    role = _site_role(point, role_id)
+    point, role = _staff_role(request, point_id, role_id)
     account_services.role_remove(actor=request.user, role=role)
     messages.success(request, _("The role is removed."))
     return redirect("service_points:staff", point.pk)
@@ -70,8 +81,7 @@ def staff_role_remove(request, point_id: int, role_id: int):
 @login_required
 @require_http_methods(["POST"])
 def staff_role_change(request, point_id: int, role_id: int):
-    point = access_staff_of_service_point_by_id(request.user, point_id)
-    role = _site_role(point, role_id)
+    point, role = _staff_role(request, point_id, role_id)
     form = RoleKindForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose agent or site manager."))
@@ -117,23 +127,15 @@ def network_staff(request, slug: str):
     """A network's managers by département; appoint one within one's own scope."""
     network, departements = access_network_staff_by_slug(request.user, slug)
     form = NetworkManagerInviteForm(request.POST or None, departements=departements)
-    if request.method == "POST" and form.is_valid():
-        try:
-            role = account_services.agent_invite(
-                actor=request.user,
-                kind=Role.Kind.NETWORK_MANAGER,
-                network=network,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s now has the role %(role)s here.")
-                % {"name": role.user.email, "role": str(role)},
-            )
-            return redirect("service_points:network_staff", network.slug)
+    if request.method == "POST" and _invited(
+        request,
+        form,
+        lambda data: account_services.agent_invite(
+            actor=request.user, kind=Role.Kind.NETWORK_MANAGER, network=network, **data
+        ),
+        str,
+    ):
+        return redirect("service_points:network_staff", network.slug)
     roles = _network_roles(network, departements).order_by(
         "departement_id", "user__last_name", "user__first_name"
     )

@@ -14,14 +14,8 @@ from continuite.accounts.tests.factories import RoleFactory
 from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment
 from continuite.appointments.tests.factories import ReasonFactory
-from continuite.appointments.tests.test_public_booking import (
-    book_url,
-    counter,
-    own_rate_limit_window,  # noqa: F401 (autouse fixture)
-    post_booking,
-    slot_at,
-    soon,
-)
+from continuite.appointments.tests.helpers import counter, slot_at, soon
+from continuite.appointments.tests.test_public_booking import book_url, post_booking
 
 pytestmark = pytest.mark.django_db
 

@@ -32,16 +32,6 @@ def clock():
 
 
 @pytest.fixture
-def role():
-    return RoleFactory(agent=True)
-
-
-@pytest.fixture
-def point(role):
-    return role.service_point
-
-
-@pytest.fixture
 def agenda(clock, role, point):
     """Tuesday: on site 9:00–12:00 (2 seats a slot), by phone 14:00–15:00; Thursday on site too."""
     on_site = OpeningRangeFactory(service_point=point, weekday=1)
@@ -76,6 +66,26 @@ def book(slot, reason, agent, n=0, mode=Mode.ON_SITE):
         phone=f"06 12 34 56 {n:02d}",
         actor=agent,
     )
+
+
+@pytest.fixture
+def tuesday_appointment(role, point, agenda):
+    """One appointment booked by the agent on Tuesday at 9:00."""
+    reason, _phone = agenda
+    return book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
+
+
+def action_url(action: str, point, appointment) -> str:
+    """Where an agent posts `action` ("status" or "cancel") on the appointment."""
+    return reverse(f"appointments:appointment_{action}", args=[point.pk, appointment.pk])
+
+
+def agent_acts(client, role, appointment, action: str, data: dict):
+    """The agent posts `action` on the appointment; the appointment is read again after."""
+    client.force_login(role.user)
+    response = client.post(action_url(action, appointment.service_point, appointment), data)
+    appointment.refresh_from_db()
+    return response
 
 
 def agenda_url(point, **query):
@@ -171,17 +181,13 @@ def test_over_capacity_slots_list_their_appointments_to_rehome(client, role, poi
     ("status", "expected"),
     [("checked_in", "checked_in"), ("done", "done"), ("no_show", "no_show")],
 )
-def test_the_counter_checks_people_in_or_marks_them(client, role, point, agenda, status, expected):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
-    client.force_login(role.user)
-    response = client.post(
-        reverse("appointments:appointment_status", args=[point.pk, appointment.pk]),
-        {"status": status},
-    )
+def test_the_counter_checks_people_in_or_marks_them(
+    client, role, point, tuesday_appointment, status, expected
+):
+    appointment = tuesday_appointment
+    response = agent_acts(client, role, appointment, "status", {"status": status})
     assert response.status_code == 302
     assert response["Location"] == agenda_url(point, day=TUESDAY)
-    appointment.refresh_from_db()
     assert appointment.status == expected
     assert appointment.events.filter(kind=expected, actor=role.user).exists()
     page = client.get(response["Location"])
@@ -189,11 +195,10 @@ def test_the_counter_checks_people_in_or_marks_them(client, role, point, agenda,
     assert appointment.reference in str(list(page.context["messages"])[0])
 
 
-def test_a_change_that_does_not_fit_the_status_is_refused(client, role, point, agenda):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
+def test_a_change_that_does_not_fit_the_status_is_refused(client, role, point, tuesday_appointment):
+    appointment = tuesday_appointment
     client.force_login(role.user)
-    url = reverse("appointments:appointment_status", args=[point.pk, appointment.pk])
+    url = action_url("status", point, appointment)
     client.get(client.post(url, {"status": "checked_in"})["Location"])
     response = client.post(url, {"status": "no_show"})
     assert response.status_code == 400
@@ -205,29 +210,19 @@ def test_a_change_that_does_not_fit_the_status_is_refused(client, role, point, a
 
 
 @pytest.mark.parametrize("status", ["cancelled", "booked", "teleported", ""])
-def test_unknown_statuses_are_refused(client, role, point, agenda, status):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
-    client.force_login(role.user)
-    response = client.post(
-        reverse("appointments:appointment_status", args=[point.pk, appointment.pk]),
-        {"status": status},
-    )
+def test_unknown_statuses_are_refused(client, role, point, tuesday_appointment, status):
+    appointment = tuesday_appointment
+    response = agent_acts(client, role, appointment, "status", {"status": status})
     assert response.status_code == 400
-    appointment.refresh_from_db()
     assert appointment.status == "booked"
 
 
-def test_an_agent_cancels_with_a_reason_and_the_person_is_told(client, role, point, agenda):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
-    client.force_login(role.user)
-    response = client.post(
-        reverse("appointments:appointment_cancel", args=[point.pk, appointment.pk]),
-        {"note": "Agent malade"},
-    )
+def test_an_agent_cancels_with_a_reason_and_the_person_is_told(
+    client, role, point, tuesday_appointment
+):
+    appointment = tuesday_appointment
+    response = agent_acts(client, role, appointment, "cancel", {"note": "Agent malade"})
     assert response.status_code == 302
-    appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     assert appointment.events.filter(
         kind="cancelled", note="Agent malade", actor=role.user
@@ -239,24 +234,17 @@ def test_an_agent_cancels_with_a_reason_and_the_person_is_told(client, role, poi
 
 
 @pytest.mark.parametrize("note", ["", "   "])
-def test_cancelling_needs_a_reason(client, role, point, agenda, note):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
-    client.force_login(role.user)
-    response = client.post(
-        reverse("appointments:appointment_cancel", args=[point.pk, appointment.pk]),
-        {"note": note},
-    )
+def test_cancelling_needs_a_reason(client, role, point, tuesday_appointment, note):
+    appointment = tuesday_appointment
+    response = agent_acts(client, role, appointment, "cancel", {"note": note})
     assert response.status_code == 400
-    appointment.refresh_from_db()
     assert appointment.status == "booked" and slot_at(point, TUESDAY, 9).booked == 1
 
 
-def test_cancelling_twice_is_refused(client, role, point, agenda):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
+def test_cancelling_twice_is_refused(client, role, point, tuesday_appointment):
+    appointment = tuesday_appointment
     client.force_login(role.user)
-    url = reverse("appointments:appointment_cancel", args=[point.pk, appointment.pk])
+    url = action_url("cancel", point, appointment)
     assert client.post(url, {"note": "Doublon"}).status_code == 302
     assert client.post(url, {"note": "Doublon"}).status_code == 400
     assert appointment.events.filter(kind="cancelled").count() == 1
@@ -281,9 +269,8 @@ def test_the_agenda_costs_the_same_queries_however_full(
         client.get(agenda_url(point, day=TUESDAY, week=1))
 
 
-def test_agents_of_another_point_get_not_found(client, role, point, agenda):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
+def test_agents_of_another_point_get_not_found(client, role, point, tuesday_appointment):
+    appointment = tuesday_appointment
     stranger = RoleFactory(agent=True)
     client.force_login(stranger.user)
     assert client.get(agenda_url(point, day=TUESDAY)).status_code == 404
@@ -296,19 +283,12 @@ def test_agents_of_another_point_get_not_found(client, role, point, agenda):
     assert appointment.status == "booked"
 
 
-def test_anonymous_people_are_sent_to_the_login_page(client, role, point, agenda):
-    reason, _phone = agenda
-    appointment = book(slot_at(point, TUESDAY, 9), reason, role.user, 1)
+def test_anonymous_people_are_sent_to_the_login_page(client, role, point, tuesday_appointment):
+    appointment = tuesday_appointment
     for response in (
         client.get(agenda_url(point, day=TUESDAY)),
-        client.post(
-            reverse("appointments:appointment_status", args=[point.pk, appointment.pk]),
-            {"status": "no_show"},
-        ),
-        client.post(
-            reverse("appointments:appointment_cancel", args=[point.pk, appointment.pk]),
-            {"note": "x"},
-        ),
+        client.post(action_url("status", point, appointment), {"status": "no_show"}),
+        client.post(action_url("cancel", point, appointment), {"note": "x"}),
     ):
         assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
     appointment.refresh_from_db()

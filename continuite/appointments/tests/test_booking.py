@@ -7,13 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from continuite.appointments.models import Appointment, Mode, Slot
-from continuite.appointments.services import appointment_book, appointment_cancel, appointment_move
+from continuite.appointments.models import Appointment, Slot
+from continuite.appointments.services import appointment_cancel, appointment_move
 from continuite.appointments.slots import slots_sync
 from continuite.notifications.delivery import message_compose
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory
+from .helpers import book
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +28,6 @@ def monday_slots():
     return reason, list(
         Slot.objects.filter(service_point=opening_range.service_point).order_by("starts_at")
     )
-
-
-def book(slot, reason, **kwargs):
-    values = {
-        "slot_id": slot.pk,
-        "reason": reason,
-        "mode": Mode.ON_SITE,
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-    }
-    return appointment_book(**{**values, **kwargs})
 
 
 def test_a_booking_takes_a_seat_and_writes_its_messages(monday_slots):

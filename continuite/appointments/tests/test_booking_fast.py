@@ -5,24 +5,21 @@ the number of statements a booking takes, and the answers that the fewer stateme
 (a form sent again, a refusal, a counter closed for now).
 """
 
-import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from continuite.appointments import services
 from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
-from continuite.appointments.services import appointment_book
-from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import all_at_once, book, booking_form, soon
 
 # On PostgreSQL, outside a transaction (as a request books): the slot and the reason with what
 # the checks read, then the person, their active appointments, the seat, the appointment, its
@@ -31,16 +28,6 @@ from .factories import OpeningRangeFactory, ReasonFactory
 BOOKING_STATEMENTS = 2 if connection.vendor == "postgresql" else 11
 # The page reads nothing more on the way to the confirmation.
 POST_STATEMENTS = BOOKING_STATEMENTS
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    monkeypatch.setattr(ratelimit, "_window", lambda: uuid.uuid4().int)
-
-
-def soon(days: int = 2, hour: int = 9) -> datetime:
-    day = (timezone.now() + timedelta(days=days)).date()
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def slot_for(reason, *, capacity=1, starts_at=None, **point) -> Slot:
@@ -56,28 +43,6 @@ def slot_for(reason, *, capacity=1, starts_at=None, **point) -> Slot:
         ends_at=starts_at + timedelta(minutes=30),
         capacity=capacity,
     )
-
-
-def book(slot, reason, **kwargs):
-    values = {
-        "slot_id": slot.pk,
-        "reason": reason,
-        "mode": Mode.ON_SITE,
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-    }
-    return appointment_book(**{**values, **kwargs})
-
-
-def form(slot, reason, **fields):
-    return {
-        "reason": reason.pk,
-        "mode": slot.mode,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-        **fields,
-    }
 
 
 @pytest.fixture
@@ -109,7 +74,9 @@ def test_the_booking_form_takes_a_fixed_number_of_statements(
     reason = ReasonFactory()
     slot = slot_for(reason)
     with django_assert_num_queries(POST_STATEMENTS):
-        response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, reason))
+        response = client.post(
+            reverse("appointments:book", args=[slot.pk]), booking_form(reason, slot.mode)
+        )
     assert Appointment.objects.count() == 1
     assert response.status_code == 302
     assert response["Location"].startswith("/rendez-vous/demande/")
@@ -154,7 +121,9 @@ def test_a_refusal_with_a_new_key_is_still_a_refusal():
 def test_a_reason_for_agents_only_cannot_be_booked_by_a_forged_post(client):
     reason = ReasonFactory(agents_only=True)
     slot = slot_for(reason)
-    response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, reason))
+    response = client.post(
+        reverse("appointments:book", args=[slot.pk]), booking_form(reason, slot.mode)
+    )
     assert response.status_code == 400 and not Appointment.objects.exists()
     slot.refresh_from_db()
     assert slot.booked == 0
@@ -165,7 +134,9 @@ def test_a_reason_the_slot_does_not_serve_cannot_be_booked_by_a_forged_post(clie
     reason, other = ReasonFactory(), ReasonFactory()
     slot = slot_for(reason)
     slot_for(other)
-    response = client.post(reverse("appointments:book", args=[slot.pk]), form(slot, other))
+    response = client.post(
+        reverse("appointments:book", args=[slot.pk]), booking_form(other, slot.mode)
+    )
     assert response.status_code == 400 and not Appointment.objects.exists()
 
 
@@ -173,7 +144,9 @@ def test_a_reason_the_slot_does_not_serve_cannot_be_booked_by_a_forged_post(clie
 def test_a_post_for_an_unknown_slot_is_a_404(client):
     reason = ReasonFactory()
     slot = slot_for(reason)
-    response = client.post(reverse("appointments:book", args=[10**12]), form(slot, reason))
+    response = client.post(
+        reverse("appointments:book", args=[10**12]), booking_form(reason, slot.mode)
+    )
     assert response.status_code == 404
 
 
@@ -182,7 +155,7 @@ def test_a_form_sent_again_after_a_refusal_page_still_finds_its_booking(client):
     """The page refuses before the service is called (the slot is full now): it looks it up."""
     reason = ReasonFactory()
     slot = slot_for(reason, capacity=1)
-    data = form(slot, reason)
+    data = booking_form(reason, slot.mode)
     first = client.post(reverse("appointments:book", args=[slot.pk]), data)
     again = client.post(reverse("appointments:book", args=[slot.pk]), data)
     assert first.status_code == again.status_code == 302
@@ -195,23 +168,7 @@ def test_the_same_form_sent_twice_at_once_books_once(reference_data):
     reason = ReasonFactory(max_active_per_person=5)
     slot = slot_for(reason, capacity=5)
     key = uuid.uuid4()
-    barrier = threading.Barrier(4)
-    outcomes: list[object] = [None] * 4
-
-    def attempt(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = book(slot, reason, submission_key=key)
-        except Exception as exc:  # the outcome under test, whatever it is
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = all_at_once(4, lambda: book(slot, reason, submission_key=key), timeout=30)
     assert all(isinstance(o, Appointment) for o in outcomes), outcomes
     assert len({o.pk for o in outcomes}) == 1
     assert Appointment.objects.count() == 1

@@ -19,7 +19,8 @@ from continuite.notifications.models import Message
 from continuite.service_points.models import CrisisStatus, StatusChange, status_in_force
 
 from .factories import ReasonFactory
-from .test_booking_fast import book, slot_for, soon
+from .helpers import book, soon
+from .test_booking_fast import slot_for
 
 pytestmark = pytest.mark.django_db
 

@@ -23,21 +23,12 @@ from continuite.service_points.models import Network
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import ReasonFactory
+from .helpers import callback_form
 
 pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
 BAD_PHONE = "This phone number is not valid. Example: 06 12 34 56 78."
-
-
-@pytest.fixture
-def role():
-    return RoleFactory(agent=True)
-
-
-@pytest.fixture
-def point(role):
-    return role.service_point
 
 
 @pytest.fixture
@@ -57,16 +48,9 @@ def ask(point, reason, **overrides):
 
 
 def form_data(reason, /, **overrides):
-    return {
-        "reason": reason.pk,
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-        "email": "",
-        "preferred_window": "afternoon",
-        "note": "Dossier de retraite",
-        "submission_key": str(uuid.uuid4()),
-        **overrides,
-    }
+    return callback_form(
+        reason, **{"preferred_window": "afternoon", "note": "Dossier de retraite", **overrides}
+    )
 
 
 # --- The service -----------------------------------------------------------------------

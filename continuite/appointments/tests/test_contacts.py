@@ -4,12 +4,10 @@ manage link of an appointment changes its contact. A refusal for the per-person 
 page nothing more than a booking does: the phone's owner is told by SMS."""
 
 import re
-import uuid
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from continuite.accounts.tests.factories import RoleFactory
 from continuite.appointments.callbacks import callback_request_create
@@ -21,7 +19,8 @@ from continuite.appointments.rehome import Decision, Outcome, appointments_rehom
 from continuite.notifications.models import Message
 
 from .factories import OpeningRangeFactory, ReasonFactory
-from .test_booking_fast import book, form, slot_for, soon
+from .helpers import book, booking_form, callback_form, fr, soon
+from .test_booking_fast import slot_for
 from .test_public_lottery import prove_phone
 
 pytestmark = pytest.mark.django_db
@@ -29,14 +28,27 @@ pytestmark = pytest.mark.django_db
 VICTIM_PHONE = "+33612345678"
 
 
-def _without_nonces(html: str) -> str:
-    """The page without its Content-Security-Policy nonces, drawn anew for every response."""
-    return re.sub(r'nonce="[^"]*"', "", html)
+def _pages_shown(client, *responses) -> list[str]:
+    """The pages the responses send to, without what is drawn anew for each response (the
+    CSRF token and the Content-Security-Policy nonces)."""
+    pages = []
+    for response in responses:
+        html = client.get(response["Location"]).content.decode()
+        html = re.sub(r'nonce="[^"]*"', "", html)
+        pages.append(re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html))
+    return pages
 
 
-def fr(text: str) -> str:
-    with translation.override("fr"):
-        return gettext(text)
+def intruder_callback(slot, reason):
+    """A call-back request typed by someone else with the victim's phone, and their own email."""
+    callback_request_create(
+        service_point=slot.service_point,
+        reason=reason,
+        name="Mallory Intrus",
+        phone="06 12 34 56 78",
+        email="mallory@example.net",
+        preferred_window="any",
+    )
 
 
 def recipients(appointment: Appointment, kind: str = "reminder") -> set[str]:
@@ -48,14 +60,7 @@ def test_a_callback_request_with_a_victims_phone_does_not_redirect_their_reminde
     reason = ReasonFactory()
     slot = slot_for(reason)
     victim = book(slot, reason, email="jeanne@example.fr")
-    callback_request_create(
-        service_point=slot.service_point,
-        reason=reason,
-        name="Mallory Intrus",
-        phone="06 12 34 56 78",
-        email="mallory@example.net",
-        preferred_window="any",
-    )
+    intruder_callback(slot, reason)
     assert recipients(victim) == {VICTIM_PHONE, "jeanne@example.fr"}
     assert Appointment.objects.get(pk=victim.pk).contact_name == "Jeanne Martin"
 
@@ -132,8 +137,12 @@ def test_the_cap_refusal_page_is_the_same_as_a_confirmation_and_the_owner_gets_a
     book(slot_for(reason), reason)  # the victim's appointment
     url = reverse("appointments:book", args=[slot.pk])
 
-    booked = client.post(url, form(slot, reason, name="Paul Autre", phone="07 98 76 54 32"))
-    refused = client.post(url, form(slot, reason, name="Mallory Intrus", phone="06 12 34 56 78"))
+    booked = client.post(
+        url, booking_form(reason, slot.mode, name="Paul Autre", phone="07 98 76 54 32")
+    )
+    refused = client.post(
+        url, booking_form(reason, slot.mode, name="Mallory Intrus", phone="06 12 34 56 78")
+    )
 
     assert booked.status_code == refused.status_code
     assert booked.get("Location") == refused.get("Location")
@@ -161,14 +170,7 @@ def test_entering_a_draw_with_a_number_already_in_it_looks_like_a_first_entry(cl
     assert first.status_code == again.status_code == 302
     assert first["Location"] == again["Location"]
     # The same page but for the CSRF token and the policy's nonces, drawn anew for each response.
-    pages = [
-        re.sub(
-            r'name="csrfmiddlewaretoken" value="\w+"',
-            "",
-            _without_nonces(client.get(r["Location"]).content.decode()),
-        )
-        for r in (first, again)
-    ]
+    pages = _pages_shown(client, first, again)
     assert pages[0] == pages[1]
     entry = LotteryRequest.objects.get()
     assert entry.contact_name == "Jeanne Martin"
@@ -182,15 +184,9 @@ def test_a_call_back_asked_with_a_number_already_waiting_shows_nothing_of_the_fi
     url = reverse("appointments:callback_request", args=[point.pk])
 
     def ask(phone, window, note):
-        data = {
-            "reason": reason.pk,
-            "name": "Quelqu'un",
-            "phone": phone,
-            "email": "",
-            "preferred_window": window,
-            "note": note,
-            "submission_key": str(uuid.uuid4()),
-        }
+        data = callback_form(
+            reason, name="Quelqu'un", phone=phone, preferred_window=window, note=note
+        )
         return client.post(url, data)
 
     ask("06 12 34 56 78", "morning", "Dossier de Jeanne")
@@ -199,14 +195,7 @@ def test_a_call_back_asked_with_a_number_already_waiting_shows_nothing_of_the_fi
     again = ask("06 12 34 56 78", "afternoon", "")
 
     assert fresh.status_code == again.status_code == 302
-    pages = [
-        re.sub(
-            r'name="csrfmiddlewaretoken" value="\w+"',
-            "",
-            _without_nonces(client.get(r["Location"]).content.decode()),
-        )
-        for r in (fresh, again)
-    ]
+    pages = _pages_shown(client, fresh, again)
     assert victims.reference not in pages[1]
     assert pages[0] == pages[1]
     assert CallbackRequest.objects.get(pk=victims.pk).contact_name == "Quelqu'un"
@@ -217,14 +206,7 @@ def test_a_closure_tells_each_appointment_its_own_contact_not_the_last_form_type
     slot = slot_for(reason, capacity=2)
     victim = book(slot, reason, email="jeanne@example.fr")
     cancelled = book(slot, reason, phone="07 98 76 54 32")
-    callback_request_create(
-        service_point=slot.service_point,
-        reason=reason,
-        name="Mallory Intrus",
-        phone="06 12 34 56 78",
-        email="mallory@example.net",
-        preferred_window="any",
-    )
+    intruder_callback(slot, reason)
     done, _retry = appointments_rehome(
         [
             Decision(victim.pk, Outcome.PHONE),

@@ -3,7 +3,6 @@
 import re
 from datetime import UTC, datetime, timedelta
 from io import StringIO
-from itertools import count
 
 import pytest
 from django.core.cache import cache
@@ -31,27 +30,20 @@ from continuite.appointments.models import (
 )
 from continuite.appointments.services import appointment_book
 from continuite.appointments.verification import code_hash, phone_code_check, phone_code_send
-from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network
 
 from .factories import ReasonFactory
-from .test_public_booking import book_url, form_values, post_booking, slot_at, soon
-from .test_public_booking import counter as booking_counter
-from .test_public_lottery import counter, enter, fr
+from .helpers import counter as booking_counter
+from .helpers import fr, slot_at, soon
+from .test_public_booking import book_url, form_values, post_booking
+from .test_public_lottery import counter, enter
 
 pytestmark = pytest.mark.django_db
 
-_windows = count(6 * 10**9)
 PHONE = "+33612345678"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 NOTICE = "Ces places sont très demandées : un code vous sera envoyé par SMS"
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    window = next(_windows)
-    monkeypatch.setattr(ratelimit, "_window", lambda: window)
 
 
 @pytest.fixture

@@ -2,62 +2,20 @@
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from continuite.appointments.links import manage_token
 from continuite.appointments.models import Appointment, Mode, Slot
-from continuite.core import ratelimit
 from continuite.core.models import Commune, Departement
-from continuite.service_points.tests.factories import ServicePointFactory
 
-from .factories import OpeningRangeFactory, ReasonFactory
+from .factories import ReasonFactory
+from .helpers import booking_form, counter, fr, slot_at, soon
 
 pytestmark = pytest.mark.django_db
-
-_windows = count(10**9)
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    """Each test counts its requests in a window of its own (no cache shared between tests)."""
-    window = next(_windows)
-    monkeypatch.setattr(ratelimit, "_window", lambda: window)
-
-
-def fr(text: str) -> str:
-    """A message as people read it (French once the catalog has it, English source until then)."""
-    with translation.override("fr"):
-        return gettext(text)
-
-
-def soon(days: int = 2, hour: int = 9) -> datetime:
-    """A fixed hour of a day ahead, in UTC (Lyon is UTC+1 or +2)."""
-    day = (timezone.now() + timedelta(days=days)).date()
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-def counter(reason, name="Guichet Sathonay", latitude=45.7675, longitude=4.8345, **kwargs):
-    """A service point with one opening range serving the reason."""
-    mode = kwargs.pop("mode", Mode.ON_SITE)
-    point = ServicePointFactory(name=name, latitude=latitude, longitude=longitude, **kwargs)
-    return OpeningRangeFactory(service_point=point, reasons=[reason], mode=mode, agents_on_duty=1)
-
-
-def slot_at(opening_range, starts_at, *, capacity=1) -> Slot:
-    return Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        mode=opening_range.mode,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        capacity=capacity,
-    )
 
 
 def book_url(slot, reason):
@@ -273,13 +231,7 @@ def test_a_slot_too_close_for_the_notice_cannot_be_booked(client):
 def test_a_slot_of_a_closed_counter_cannot_be_booked_even_by_a_forged_post(client):
     reason = ReasonFactory()
     slot = slot_at(counter(reason, closed=True), soon())
-    data = {
-        "reason": reason.pk,
-        "mode": Mode.ON_SITE,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-    }
+    data = booking_form(reason)
     assert client.get(book_url(slot, reason)).status_code == 409
     response = client.post(reverse("appointments:book", args=[slot.pk]), data)
     assert response.status_code == 400 and not Appointment.objects.exists()
@@ -308,13 +260,7 @@ def test_a_time_of_a_lottery_reason_cannot_be_chosen_directly(client):
     reason = ReasonFactory(lottery=True)
     slot = slot_at(counter(reason), soon())
     shown = client.get(book_url(slot, reason))
-    data = {
-        "reason": reason.pk,
-        "mode": Mode.ON_SITE,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-    }
+    data = booking_form(reason)
     posted = client.post(reverse("appointments:book", args=[slot.pk]), data)
     assert shown.status_code == 409 and posted.status_code == 400
     assert not Appointment.objects.exists()

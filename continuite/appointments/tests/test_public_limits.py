@@ -1,47 +1,28 @@
 """Rate limits on the public forms that send a message: call-back requests and cancellations."""
 
-import uuid
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from continuite.appointments.links import manage_token
-from continuite.appointments.models import Appointment, CallbackRequest, LotteryRequest, Mode, Slot
+from continuite.appointments.models import Appointment, CallbackRequest, LotteryRequest, Mode
 from continuite.appointments.services import appointment_book
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import callback_form, slot_at, soon
 from .test_public_lottery import prove_phone
 
 pytestmark = pytest.mark.django_db
 
 
-def free_slot(opening_range, days: int) -> Slot:
-    day = (timezone.now() + timedelta(days=days)).date()
-    starts_at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-    return Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        mode=opening_range.mode,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        capacity=3,
+def person_callback_form(reason, number: int) -> dict:
+    """The call-back form of the number-th person, with a phone of their own."""
+    return callback_form(
+        reason,
+        name=f"Personne {number}",
+        phone=f"06 12 34 {number // 100:02d} {number % 100:02d}",
     )
-
-
-def callback_form(reason, number: int) -> dict:
-    return {
-        "reason": reason.pk,
-        "name": f"Personne {number}",
-        "phone": f"06 12 34 {number // 100:02d} {number % 100:02d}",
-        "email": "",
-        "preferred_window": "morning",
-        "note": "",
-        "submission_key": str(uuid.uuid4()),
-    }
 
 
 def test_the_callback_form_is_rate_limited_with_retry_after(client, settings):
@@ -51,7 +32,7 @@ def test_the_callback_form_is_rate_limited_with_retry_after(client, settings):
     url = reverse("appointments:callback_request", args=[point.pk])
 
     responses = [
-        client.post(url, callback_form(reason, number), REMOTE_ADDR="192.0.2.1")
+        client.post(url, person_callback_form(reason, number), REMOTE_ADDR="192.0.2.1")
         for number in range(25)
     ]
 
@@ -60,7 +41,7 @@ def test_the_callback_form_is_rate_limited_with_retry_after(client, settings):
     assert 0 < int(responses[-1]["Retry-After"]) <= 60
     assert CallbackRequest.objects.count() == 5
     assert Message.objects.filter(channel="sms").count() == 5
-    other = client.post(url, callback_form(reason, 99), REMOTE_ADDR="192.0.2.2")
+    other = client.post(url, person_callback_form(reason, 99), REMOTE_ADDR="192.0.2.2")
     assert other.status_code == 302
 
 
@@ -77,7 +58,7 @@ def test_cancelling_through_the_manage_link_is_rate_limited(client, settings):
     opening_range = OpeningRangeFactory(service_point=ServicePointFactory(), reasons=[reason])
     appointments = [
         appointment_book(
-            slot_id=free_slot(opening_range, days).pk,
+            slot_id=slot_at(opening_range, soon(days), capacity=3).pk,
             reason=reason,
             mode=Mode.ON_SITE,
             name=f"Personne {days}",
@@ -100,7 +81,7 @@ def test_entering_the_draw_is_rate_limited(client, settings):
     settings.RATE_LIMIT_BOOKINGS_PER_MINUTE = 2
     reason = ReasonFactory(lottery=True)
     opening_range = OpeningRangeFactory(service_point=ServicePointFactory(), reasons=[reason])
-    free_slot(opening_range, 2)
+    slot_at(opening_range, soon(2), capacity=3)
     url = reverse("appointments:lottery", args=[reason.pk, opening_range.service_point.pk])
     for n in range(3):  # a draw entry counts once its phone is proven
         prove_phone(client, f"06 12 34 56 {n:02d}")

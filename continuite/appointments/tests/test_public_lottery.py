@@ -1,44 +1,24 @@
 """Lottery reasons in the public flow: choose a counter, enter its next draw, told what comes next."""
 
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from datetime import timedelta
 
 import pytest
 from django.core import signing
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from continuite.appointments.models import LotteryRequest, Mode, Slot
 from continuite.appointments.phones import normalize_phone
 from continuite.appointments.verification import proof_remember
 from continuite.appointments.views_public import LOTTERY_ENTRY_SALT, REQUESTED_SALT
-from continuite.core import ratelimit
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import fr, soon
 
 pytestmark = pytest.mark.django_db
-
-_windows = count(5 * 10**9)
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    window = next(_windows)
-    monkeypatch.setattr(ratelimit, "_window", lambda: window)
-
-
-def fr(text: str) -> str:
-    with translation.override("fr"):
-        return gettext(text)
-
-
-def soon(days: int = 2) -> datetime:
-    day = (timezone.now() + timedelta(days=days)).date()
-    return datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
 
 
 def counter(reason, name, latitude=45.7675, longitude=4.8345, *, free=True, **kwargs):

@@ -2,53 +2,22 @@
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from continuite.appointments.links import MAX_AGE, manage_token
 from continuite.appointments.models import Appointment, Mode, Slot
 from continuite.appointments.services import appointment_book
-from continuite.core import ratelimit
 from continuite.service_points.tests.factories import ServicePointFactory, StatusChangeFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import fr, slot_at, soon
 
 pytestmark = pytest.mark.django_db
-
-_windows = count(3 * 10**9)
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    window = next(_windows)
-    monkeypatch.setattr(ratelimit, "_window", lambda: window)
-
-
-def fr(text: str) -> str:
-    with translation.override("fr"):
-        return gettext(text)
-
-
-def soon(days: int = 2, hour: int = 9) -> datetime:
-    day = (timezone.now() + timedelta(days=days)).date()
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-def slot_at(opening_range, starts_at, *, capacity=1) -> Slot:
-    return Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        mode=opening_range.mode,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        capacity=capacity,
-    )
 
 
 @pytest.fixture

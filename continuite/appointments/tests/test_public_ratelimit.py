@@ -1,20 +1,19 @@
 """Rate limits per address on the slots search and on booking: beyond them, a French 429 page."""
 
-import uuid
-from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
-from continuite.appointments.models import Appointment, Mode, Slot
+from continuite.appointments.models import Appointment
 from continuite.core import net, ratelimit
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import booking_form, slot_at, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +46,7 @@ def slot():
     opening_range = OpeningRangeFactory(
         service_point=ServicePointFactory(), reasons=[reason], agents_on_duty=5
     )
-    day = (timezone.now() + timedelta(days=2)).date()
-    starts_at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-    return Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        mode=Mode.ON_SITE,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        capacity=5,
-    )
+    return slot_at(opening_range, soon(), capacity=5)
 
 
 def rate_limited_text() -> str:
@@ -73,13 +63,7 @@ def search(client, slot, address="192.0.2.1"):
 
 def post_booking(client, slot, phone, address="192.0.2.1"):
     reason = slot.opening_range.reasons.get()
-    data = {
-        "reason": reason.pk,
-        "mode": Mode.ON_SITE,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": phone,
-    }
+    data = booking_form(reason, phone=phone)
     return client.post(reverse("appointments:book", args=[slot.pk]), data, REMOTE_ADDR=address)
 
 

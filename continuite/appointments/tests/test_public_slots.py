@@ -1,8 +1,7 @@
 """The earliest free slots of a reason near a place: the query and the public page."""
 
 import random
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,43 +11,14 @@ from django.utils import timezone, translation
 from continuite.appointments import queries
 from continuite.appointments.models import Mode, Slot
 from continuite.appointments.queries import earliest_slots
-from continuite.core import ratelimit
 from continuite.core.geo import haversine_km
-from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import counter, slot_at, soon
 
 pytestmark = pytest.mark.django_db
 
 LYON = (45.7640, 4.8357)  # the centre of Lyon 1er, as 69001 is placed
-_windows = count(2 * 10**9)
-
-
-@pytest.fixture(autouse=True)
-def own_rate_limit_window(monkeypatch):
-    window = next(_windows)
-    monkeypatch.setattr(ratelimit, "_window", lambda: window)
-
-
-def soon(days: int = 2, hour: int = 9) -> datetime:
-    day = (timezone.now() + timedelta(days=days)).date()
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-def counter(reason, name, latitude=45.7675, longitude=4.8345, *, mode=Mode.ON_SITE, **kwargs):
-    point = ServicePointFactory(name=name, latitude=latitude, longitude=longitude, **kwargs)
-    return OpeningRangeFactory(service_point=point, reasons=[reason], mode=mode, agents_on_duty=1)
-
-
-def slot_at(opening_range, starts_at, **fields) -> Slot:
-    values = {"capacity": 1, "mode": opening_range.mode, **fields}
-    return Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        **values,
-    )
 
 
 def search(client, reason, q="69001", **params):

@@ -4,20 +4,17 @@ Beyond it the request is answered as usual (nothing tells a stranger whose numbe
 booking or call-back is recorded and its email still goes, but no SMS is queued for it.
 """
 
-import uuid
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from continuite.appointments.callbacks import callback_request_create
-from continuite.appointments.models import Appointment, CallbackRequest, Mode, Slot
+from continuite.appointments.models import Appointment, CallbackRequest
 from continuite.notifications import budget
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import booking_form, callback_form, slot_at, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +34,7 @@ def sms_count() -> int:
 def ask_callback(client, *, phone, address, reason=None):
     reason = reason or ReasonFactory()
     point = ServicePointFactory(network=reason.network)
-    data = {
-        "reason": reason.pk,
-        "name": "Jeanne Martin",
-        "phone": phone,
-        "email": "",
-        "preferred_window": "morning",
-        "note": "",
-        "submission_key": str(uuid.uuid4()),
-    }
+    data = callback_form(reason, phone=phone)
     return client.post(
         reverse("appointments:callback_request", args=[point.pk]), data, REMOTE_ADDR=address
     )
@@ -92,24 +81,8 @@ def test_beyond_the_budget_a_booking_is_made_and_its_email_still_goes(client, se
     settings.SMS_BUDGET_PER_PHONE_PER_DAY = 0
     reason = ReasonFactory()
     opening_range = OpeningRangeFactory(service_point=ServicePointFactory(), reasons=[reason])
-    day = (timezone.now() + timedelta(days=2)).date()
-    starts_at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-    slot = Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        mode=Mode.ON_SITE,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        capacity=2,
-    )
-    data = {
-        "reason": reason.pk,
-        "mode": Mode.ON_SITE,
-        "submission_key": str(uuid.uuid4()),
-        "name": "Jeanne Martin",
-        "phone": "06 12 34 56 78",
-        "email": "jeanne.martin@example.org",
-    }
+    slot = slot_at(opening_range, soon(), capacity=2)
+    data = booking_form(reason, email="jeanne.martin@example.org")
 
     response = client.post(reverse("appointments:book", args=[slot.pk]), data)
 

@@ -1,6 +1,5 @@
 """The counter's queue: numbers per local day, emergencies first, served or gone, and the bookings."""
 
-import threading
 from datetime import date, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from continuite.service_points.models import Network
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import all_at_once
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Tuesday morning, before the counter opens at 9:00.
@@ -45,16 +45,6 @@ def clock():
     frozen = Clock(MORNING)
     with mock.patch("django.utils.timezone.now", side_effect=lambda: frozen.now):
         yield frozen
-
-
-@pytest.fixture
-def role(db):
-    return RoleFactory(agent=True)
-
-
-@pytest.fixture
-def point(role):
-    return role.service_point
 
 
 def add(point, priority, agent, label=""):
@@ -332,22 +322,8 @@ def test_a_post_without_csrf_token_is_refused(clock, role, point):
 def test_agents_adding_tickets_at_the_same_instant_get_numbers_that_follow(reference_data):
     point = ServicePointFactory()
     count = 12
-    barrier = threading.Barrier(count)
-    outcomes: list[object] = [None] * count
-
-    def attempt(index: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            outcomes[index] = queue_ticket_add(service_point=point, priority=WALK_IN, agent=None)
-        except Exception as exc:  # the outcome under test, whatever it is
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = all_at_once(
+        count, lambda: queue_ticket_add(service_point=point, priority=WALK_IN, agent=None)
+    )
     assert all(isinstance(o, QueueTicket) for o in outcomes), outcomes
     assert sorted(o.number for o in outcomes) == list(range(1, count + 1))

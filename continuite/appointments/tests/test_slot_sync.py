@@ -29,6 +29,20 @@ def book_first(point, reason, phone="06 12 34 56 78"):
     )
 
 
+def close_day(point, day, label=""):
+    """The service point is closed the whole day (a dated exception, recorded by nobody)."""
+    opening_exception_add(
+        service_point=point,
+        start_on=day,
+        end_on=day,
+        closed=True,
+        opens_at=None,
+        closes_at=None,
+        label=label,
+        actor=None,
+    )
+
+
 def test_a_second_sync_changes_nothing(point_with_range):
     point, _range = point_with_range
     first = slots_sync(service_point=point)
@@ -65,16 +79,7 @@ def test_a_closed_day_removes_free_slots_and_flags_booked_ones(point_with_range)
     reason = opening_range.reasons.get()
     appointment = book_first(point, reason)
     day = appointment.starts_at.astimezone(point.time_zone).date()
-    opening_exception_add(
-        service_point=point,
-        start_on=day,
-        end_on=day,
-        closed=True,
-        opens_at=None,
-        closes_at=None,
-        label="Travaux",
-        actor=None,
-    )
+    close_day(point, day, label="Travaux")
     slots_sync(service_point=point)
     same_day = Slot.objects.filter(
         service_point=point, starts_at__date=appointment.starts_at.date()
@@ -94,16 +99,7 @@ def test_an_exception_recomputes_the_slots_by_itself(
     first = Slot.objects.filter(service_point=point).order_by("starts_at").first()
     day = first.starts_at.astimezone(point.time_zone).date()
     with django_capture_on_commit_callbacks(execute=True):
-        opening_exception_add(
-            service_point=point,
-            start_on=day,
-            end_on=day,
-            closed=True,
-            opens_at=None,
-            closes_at=None,
-            label="",
-            actor=None,
-        )
+        close_day(point, day)
     assert not Slot.objects.filter(pk=first.pk).exists()
 
 

@@ -8,7 +8,8 @@ from django.utils.translation import ngettext
 
 from continuite.accounts.tests.factories import UserFactory
 from continuite.notifications.backends import SmsBackend
-from continuite.notifications.models import Message
+
+from .helpers import sms
 
 pytestmark = [pytest.mark.django_db]
 
@@ -34,12 +35,6 @@ def recording_sms(settings):
 def superuser_client(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
-
-
-def sms(key: str, **fields) -> Message:
-    return Message.objects.create(
-        channel=Message.Channel.SMS, to="+33612345678", body="Rappel", dedup_key=key, **fields
-    )
 
 
 def test_the_outbox_is_listed_and_searchable_but_cannot_be_added_to(superuser_client):

@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from continuite.notifications.backends import SmsBackend
 from continuite.notifications.delivery import message_deliver
-from continuite.notifications.models import Message
+from continuite.notifications.tests.helpers import sms
 from continuite.testing import wait_until
 
 
@@ -46,9 +46,7 @@ def blocked_on_a_row_lock() -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_delivering_the_same_message_at_once_send_it_once(gated_sms):
-    message = Message.objects.create(
-        channel=Message.Channel.SMS, to="+33612345678", body="Rappel", dedup_key="reminder:1:sms"
-    )
+    message = sms()
     start, outcomes = threading.Barrier(2), []
 
     def worker():

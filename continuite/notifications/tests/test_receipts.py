@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from continuite.notifications.models import Message
+from continuite.notifications.tests.helpers import sms
 from continuite.notifications.views import sign
 
 SECRET = "receipt-secret-3d9a"
+
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("continuite.notifications.tests.urls")]
 
@@ -22,16 +24,7 @@ def webhook_secret(settings):
 
 @pytest.fixture
 def sent_sms(db):
-    return Message.objects.create(
-        channel=Message.Channel.SMS,
-        to="+33612345678",
-        body="Rappel",
-        dedup_key="reminder:1:sms",
-        status=Message.Status.SENT,
-        attempts=1,
-        provider_id="abc",
-        sent_at=timezone.now(),
-    )
+    return sms(status=Message.Status.SENT, attempts=1, provider_id="abc", sent_at=timezone.now())
 
 
 def post_receipt(client, payload, *, secret=SECRET, signature=None):

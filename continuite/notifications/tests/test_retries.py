@@ -14,6 +14,8 @@ from continuite.notifications.delivery import MAX_ATTEMPTS, message_deliver, ret
 from continuite.notifications.models import Message
 from continuite.notifications.services import message_enqueue
 
+from .helpers import sms
+
 pytestmark = [pytest.mark.django_db]
 
 
@@ -39,12 +41,6 @@ def provider_down(settings):
     settings.SMS_BACKEND = f"{__name__}.DownSmsBackend"
     DownSmsBackend.calls = 0
     return DownSmsBackend
-
-
-def sms(key: str = "reminder:1:sms", **fields) -> Message:
-    return Message.objects.create(
-        channel=Message.Channel.SMS, to="+33612345678", body="Rappel", dedup_key=key, **fields
-    )
 
 
 def created_ago(message: Message, delta: timedelta) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from continuite.notifications.backends import FileSmsBackend, HttpSmsBackend, SmsError
 from continuite.notifications.delivery import message_deliver
-from continuite.notifications.models import Message
+from continuite.notifications.tests.helpers import sms
 
 TOKEN = "test-token-8f2c"
 
@@ -68,12 +68,7 @@ def provider(settings):
 
 @pytest.fixture
 def sms_message(db):
-    return Message.objects.create(
-        channel=Message.Channel.SMS,
-        to="+33612345678",
-        body="Votre rendez-vous est confirmé.",
-        dedup_key="appointment:7:confirmation:sms",
-    )
+    return sms("appointment:7:confirmation:sms", body="Votre rendez-vous est confirmé.")
 
 
 def test_the_http_backend_posts_the_sms_with_its_token_and_returns_the_provider_id(provider):

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from continuite.accounts.models import AuditLog
-from continuite.accounts.tests.factories import RoleFactory
 from continuite.appointments.models import CallbackRequest
 from continuite.core.models import Commune
 from continuite.outreach.ladder import Step
@@ -18,18 +17,9 @@ from continuite.outreach.tests.factories import (
     ContactPersonFactory,
     RegisteredPersonFactory,
     RegisterFactory,
-    town_hall,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def caller():
-    """An agent of Lyon 1er's town hall who calls for its communes."""
-    user = RoleFactory(service_point=town_hall("69381"), agent=True).user
-    CallerProfileFactory(user=user)
-    return user
 
 
 @pytest.fixture

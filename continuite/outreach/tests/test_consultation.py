@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 
 from continuite.accounts.models import AuditLog
-from continuite.accounts.tests.factories import RoleFactory
 from continuite.appointments.phones import display_phone
 from continuite.outreach.consultations import SESSION_KEY
 from continuite.outreach.models import READ_ACTION
@@ -13,15 +12,9 @@ from continuite.outreach.tests.factories import (
     ContactPersonFactory,
     RegisteredPersonFactory,
     RegisterFactory,
-    town_hall,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent():
-    return RoleFactory(service_point=town_hall("69381"), agent=True).user
 
 
 @pytest.fixture

@@ -42,14 +42,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def caller():
-    """An agent of Lyon 1er's town hall who calls for its commune."""
-    user = RoleFactory(service_point=town_hall("69381"), agent=True).user
-    CallerProfileFactory(user=user)
-    return user
-
-
-@pytest.fixture
 def campaign():
     """A heatwave campaign whose follow-up town hall receives its reason on weekday mornings,
     one seat per slot."""

@@ -24,11 +24,6 @@ def twins():
 
 
 @pytest.fixture
-def agent():
-    return RoleFactory(service_point=town_hall("69381"), agent=True).user
-
-
-@pytest.fixture
 def their_manager():
     """The site manager of Lyon 2e's town hall: a manager of its register."""
     return RoleFactory(service_point=town_hall("69382")).user

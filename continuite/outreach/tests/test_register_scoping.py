@@ -20,11 +20,6 @@ def twins():
     return twins_in_lyon("Zetafictive")
 
 
-@pytest.fixture
-def agent():
-    return RoleFactory(service_point=town_hall("69381"), agent=True).user
-
-
 def consult(client, person):
     url = reverse("outreach:person", args=[person.register_id, person.pk])
     client.post(url, {"reason": "control"})

@@ -5,15 +5,9 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from continuite.accounts.tests.factories import RoleFactory
-from continuite.outreach.tests.factories import RegisteredPersonFactory, town_hall
+from continuite.outreach.tests.factories import RegisteredPersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent():
-    return RoleFactory(service_point=town_hall("69381"), agent=True).user
 
 
 @pytest.fixture
