@@ -81,8 +81,8 @@ class OpeningRange(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("from"))
     closes_at = models.TimeField(_("to"))
-    valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until (inclusive)"), null=True, blank=True)
+    starts_on = models.DateField(_("valid from"))
+    ends_on = models.DateField(_("valid until (inclusive)"), null=True, blank=True)
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=30)
     mode = models.CharField(
         _("reception"),
@@ -113,7 +113,7 @@ class OpeningRange(models.Model):
             models.CheckConstraint(name="opening_range_agents", condition=Q(agents_on_duty__gte=1)),
             models.CheckConstraint(
                 name="opening_range_validity",
-                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("starts_on")),
             ),
         ]
 
@@ -500,7 +500,7 @@ class QueueTicket(models.Model):
         ServicePoint, on_delete=models.CASCADE, related_name="queue_tickets"
     )
     number = models.PositiveIntegerField(_("ticket"))
-    service_day = models.DateField(_("day"))
+    issued_on = models.DateField(_("day"))
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.WALK_IN
     )
@@ -523,12 +523,12 @@ class QueueTicket(models.Model):
         verbose_name_plural = _("queue tickets")
         constraints = [
             models.UniqueConstraint(
-                fields=["service_point", "service_day", "number"], name="queue_ticket_number"
+                fields=["service_point", "issued_on", "number"], name="queue_ticket_number"
             )
         ]
 
     def __str__(self):
-        return f"{self.service_point_id} {self.service_day} #{self.number}"
+        return f"{self.service_point_id} {self.issued_on} #{self.number}"
 
 
 class LotteryRequest(Contact):

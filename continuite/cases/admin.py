@@ -32,7 +32,7 @@ class ClockStopInline(_ReadOnly, admin.TabularInline):
 class CaseEventInline(_ReadOnly, admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ["at", "kind", "note", "actor", "deadline_before", "deadline_after"]
+    fields = ["at", "kind", "note", "actor", "previous_deadline_at", "new_deadline_at"]
     readonly_fields = ["at"]
 
 

@@ -247,8 +247,8 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    deadline_before = models.DateTimeField(null=True, blank=True)
-    deadline_after = models.DateTimeField(null=True, blank=True)
+    previous_deadline_at = models.DateTimeField(null=True, blank=True)
+    new_deadline_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

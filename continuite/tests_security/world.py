@@ -115,12 +115,12 @@ def _world(*, commune_code: str, neighbour_code: str, network_slug: str, tag: st
     ticket = QueueTicket.objects.create(
         service_point=point,
         number=1,
-        service_day=timezone.localdate(timezone=point.time_zone),
+        issued_on=timezone.localdate(timezone=point.time_zone),
         label=f"Ticket {tag}",
     )
     presence = AgentPresence.objects.create(
         service_point=point,
-        day=timezone.localdate(),
+        presence_on=timezone.localdate(),
         agent=UserFactory(),
         status=AgentPresence.Status.ON_SITE,
     )

@@ -186,7 +186,7 @@ class Call(models.Model):
         verbose_name=_("reserved by"),
         db_index=False,
     )
-    reserved_until = models.DateTimeField(_("reserved until"), null=True, blank=True)
+    reservation_ends_at = models.DateTimeField(_("reserved until"), null=True, blank=True)
     step = models.CharField(_("step"), max_length=10, choices=Step.choices, default=Step.PERSON)
     tries = models.PositiveSmallIntegerField(_("tries at this step"), default=0)
     status = models.CharField(
@@ -234,7 +234,7 @@ class Call(models.Model):
                 fields=["reserved_by"], condition=Q(reserved_by__isnull=False), name="call_reserved"
             ),
             models.Index(
-                fields=["reserved_until"],
+                fields=["reservation_ends_at"],
                 condition=Q(reserved_until__isnull=False),
                 name="call_reservation_ends",
             ),
@@ -254,8 +254,8 @@ class Call(models.Model):
 
     def reserved_by_other(self, user, now) -> bool:
         return (
-            self.reserved_until is not None
-            and self.reserved_until > now
+            self.reservation_ends_at is not None
+            and self.reservation_ends_at > now
             and self.reserved_by_id != user.pk
         )
 
@@ -403,7 +403,7 @@ class Reach(models.Model):
     )
     person = models.ForeignKey(RegisteredPerson, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", db_index=False)
-    since = models.DateTimeField(_("to reach since"))
+    due_at = models.DateTimeField(_("to reach since"))
     reached_at = models.DateTimeField(_("first reached at"), null=True, blank=True)
     call = models.ForeignKey(
         Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
@@ -418,7 +418,7 @@ class Reach(models.Model):
         indexes = [
             models.Index(
                 fields=["campaign", "commune"],
-                include=["since", "reached_at"],
+                include=["due_at", "reached_at"],
                 name="reach_campaign_commune",
             ),
         ]

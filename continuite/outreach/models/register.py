@@ -171,20 +171,20 @@ class Criterion(models.TextChoices):
 MINIMUM_AGE = {Criterion.AGED_65: 65, Criterion.UNFIT_60: 60, Criterion.DISABLED: 18}
 
 
-def age_on(date_of_birth: date, day: date) -> int:
+def age_on(born_on: date, day: date) -> int:
     return (
         day.year
-        - date_of_birth.year
-        - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+        - born_on.year
+        - ((day.month, day.day) < (born_on.month, born_on.day))
     )
 
 
-def match_key(last_name: str, first_name: str, date_of_birth: date | None) -> str:
+def match_key(last_name: str, first_name: str, born_on: date | None) -> str:
     """Names folded (case, accents, hyphens, order) with the date of birth: "dupont marie|1941-03-02"."""
-    if date_of_birth is None:
+    if born_on is None:
         return ""
     words = sorted(normalize_name(f"{last_name} {first_name}").split())
-    return f"{' '.join(words)}|{date_of_birth.isoformat()}"
+    return f"{' '.join(words)}|{born_on.isoformat()}"
 
 
 class RegisteredPersonQuerySet(models.QuerySet):
@@ -253,7 +253,7 @@ class RegisteredPerson(models.Model):
     )
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    born_on = models.DateField(_("date of birth"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     postcode = models.CharField(_("postcode"), max_length=5, blank=True)
     commune = models.ForeignKey(
@@ -281,7 +281,7 @@ class RegisteredPerson(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     status_on = models.DateField(_("status since"))
-    purge_after = models.DateField(_("data purged on"), null=True, blank=True, db_index=True)
+    purge_due_on = models.DateField(_("data purged on"), null=True, blank=True, db_index=True)
     purged_on = models.DateField(_("purged on"), null=True, blank=True)
     match_key = models.CharField(max_length=300, blank=True, db_index=True, editable=False)
     # Whoever last worked a call of the person: their caller next time, when possible.
@@ -344,7 +344,7 @@ class RegisteredPerson(models.Model):
         ]
         indexes = [
             models.Index(fields=["register", "status"], name="registered_person_status"),
-            models.Index(fields=["date_of_birth", "phone"], name="registered_person_phone"),
+            models.Index(fields=["born_on", "phone"], name="registered_person_phone"),
         ]
 
     def __str__(self):
@@ -368,7 +368,7 @@ class RegisteredPerson(models.Model):
         return due is not None and self.acknowledged_on is None and today > due
 
     def age(self, today: date) -> int | None:
-        return age_on(self.date_of_birth, today) if self.date_of_birth else None
+        return age_on(self.born_on, today) if self.born_on else None
 
     def purge_date_for(self, status: str, on: date) -> date:
         """When the data goes, by the register's retention rule for that end of registration."""
