@@ -546,7 +546,7 @@ def history_load() -> int:
         )
         cursor.execute(
             """
-            INSERT INTO appointments_appointmentevent (appointment_id, at, kind, note)
+            INSERT INTO appointments_appointmentevent (appointment_id, occurred_at, kind, note)
             SELECT appointment_id, now() - interval '20 days' + k * interval '2 days', kind, ''
             FROM history, (VALUES (0, 'booked'), (1, 'cancelled')) e(k, kind)
             """
@@ -834,7 +834,7 @@ BOOKING_WRITES = """
       FROM seat, person
       RETURNING id
     ), event AS (
-      INSERT INTO appointments_appointmentevent (appointment_id, at, kind, note)
+      INSERT INTO appointments_appointmentevent (appointment_id, occurred_at, kind, note)
       SELECT id, now(), 'booked', '' FROM appointment
     ), message AS (
       INSERT INTO notifications_message (channel, "to", subject, body, attachment_name,

@@ -113,7 +113,7 @@ class OpeningRange(models.Model):
             models.CheckConstraint(name="opening_range_agents", condition=Q(agents_on_duty__gte=1)),
             models.CheckConstraint(
                 name="opening_range_validity",
-                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("starts_on")),
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
             ),
         ]
 
@@ -381,7 +381,7 @@ class AppointmentEvent(models.Model):
     """One line of an appointment's history: booked, moved, cancelled, checked in..."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    occurred_at = models.DateTimeField(_("date and time"), auto_now_add=True)
     kind = models.CharField(_("event"), max_length=30)
     note = models.CharField(_("note"), max_length=300, blank=True)
     actor = models.ForeignKey(
@@ -389,7 +389,7 @@ class AppointmentEvent(models.Model):
     )
 
     class Meta:
-        ordering = ["at", "id"]
+        ordering = ["occurred_at", "id"]
         verbose_name = _("appointment event")
         verbose_name_plural = _("appointment events")
 
@@ -467,7 +467,7 @@ class CallbackAttempt(models.Model):
         APPOINTMENT = "appointment", _("Reached, appointment booked")
 
     request = models.ForeignKey(CallbackRequest, on_delete=models.CASCADE, related_name="attempts")
-    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    called_at = models.DateTimeField(_("date and time"), auto_now_add=True)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -475,7 +475,7 @@ class CallbackAttempt(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
-        ordering = ["at", "id"]
+        ordering = ["called_at", "id"]
         verbose_name = _("call-back attempt")
         verbose_name_plural = _("call-back attempts")
 

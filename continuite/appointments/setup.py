@@ -58,7 +58,7 @@ def opening_range_add(
                 closes_at__gt=opens_at,
             )
             .filter(ended_at__isnull=True)
-            .exclude(valid_until__lt=starts_on)
+            .exclude(ends_on__lt=starts_on)
             .first()
         )
         if clash and (ends_on is None or clash.starts_on <= ends_on):

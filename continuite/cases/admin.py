@@ -32,8 +32,8 @@ class ClockStopInline(_ReadOnly, admin.TabularInline):
 class CaseEventInline(_ReadOnly, admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ["at", "kind", "note", "actor", "previous_deadline_at", "new_deadline_at"]
-    readonly_fields = ["at"]
+    fields = ["occurred_at", "kind", "note", "actor", "previous_deadline_at", "new_deadline_at"]
+    readonly_fields = ["occurred_at"]
 
 
 @admin.register(Case)

@@ -307,6 +307,6 @@ def call_release(*, call: Call, caller) -> Call:
 def reservations_expire(*, now: datetime | None = None) -> int:
     """Reservations not worked in time go back to the list; returns how many."""
     now = now or timezone.now()
-    return Call.objects.filter(reserved_until__isnull=False, reserved_until__lte=now).update(
-        reserved_by=None, reservation_ends_at=None
-    )
+    return Call.objects.filter(
+        reservation_ends_at__isnull=False, reservation_ends_at__lte=now
+    ).update(reserved_by=None, reservation_ends_at=None)

@@ -187,7 +187,7 @@ def call_attempt_record(
     if call.reserved_by_other(caller, now):
         raise ValidationError(_("Another caller has reserved this call."))
     attempt = CallAttempt.objects.create(
-        call=call, at=now, caller=caller, step=call.step, outcome=outcome, **form
+        call=call, called_at=now, caller=caller, step=call.step, outcome=outcome, **form
     )
     state = ladder.advance(call.state, outcome, now, call.campaign.ladder)
     call.step, call.tries, call.next_try_at = state.step, state.tries, state.next_try_at

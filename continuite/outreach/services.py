@@ -124,9 +124,7 @@ def _cleaned(register: Register, values: dict, contacts: list[Contact], today: d
     if born is None:
         errors.setdefault("born_on", []).append(_("Give the date of birth."))
     elif born > today:
-        errors.setdefault("born_on", []).append(
-            _("The date of birth cannot be in the future.")
-        )
+        errors.setdefault("born_on", []).append(_("The date of birth cannot be in the future."))
     if criterion not in Criterion.values:
         errors.setdefault("criterion", []).append(
             _(

@@ -369,7 +369,9 @@ def agent_presence_set(
     if not agent.roles.filter(service_point=service_point).exists():
         raise ValidationError({"agent": _("This agent does not work at this service point.")})
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
-    if AgentPresence.objects.filter(service_point=service_point, presence_on=day, agent=agent).exists():
+    if AgentPresence.objects.filter(
+        service_point=service_point, presence_on=day, agent=agent
+    ).exists():
         raise ValidationError(
             _("%(agent)s is already recorded for %(day)s: remove that line first to correct it.")
             % {"agent": agent, "day": day.strftime("%d/%m/%Y")}

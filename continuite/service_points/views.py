@@ -246,4 +246,6 @@ def remove_presence(request, point_id: int, presence_id: int):
     presence = get_object_or_404(AgentPresence, pk=presence_id, service_point=point)
     services.agent_presence_remove(presence=presence, actor=request.user)
     messages.success(request, _("The line is removed."))
-    return redirect(f"{reverse('service_points:presences', args=[point.pk])}?day={presence.presence_on}")
+    return redirect(
+        f"{reverse('service_points:presences', args=[point.pk])}?day={presence.presence_on}"
+    )

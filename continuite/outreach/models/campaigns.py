@@ -216,8 +216,8 @@ class Call(models.Model):
             ),
             models.CheckConstraint(
                 name="call_reservation",
-                condition=Q(reserved_by__isnull=True, reserved_until__isnull=True)
-                | Q(reserved_by__isnull=False, reserved_until__isnull=False),
+                condition=Q(reserved_by__isnull=True, reservation_ends_at__isnull=True)
+                | Q(reserved_by__isnull=False, reservation_ends_at__isnull=False),
             ),
         ]
         indexes = [
@@ -235,7 +235,7 @@ class Call(models.Model):
             ),
             models.Index(
                 fields=["reservation_ends_at"],
-                condition=Q(reserved_until__isnull=False),
+                condition=Q(reservation_ends_at__isnull=False),
                 name="call_reservation_ends",
             ),
         ]
@@ -264,7 +264,7 @@ class CallAttempt(models.Model):
     """One try at one step of a call, with the structured outcome form."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="attempts")
-    at = models.DateTimeField(_("at"))
+    called_at = models.DateTimeField(_("at"))
     caller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -294,7 +294,7 @@ class CallAttempt(models.Model):
     )
 
     class Meta:
-        ordering = ["at", "pk"]
+        ordering = ["called_at", "pk"]
         verbose_name = _("call attempt")
         verbose_name_plural = _("call attempts")
         constraints = [

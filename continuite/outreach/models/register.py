@@ -172,11 +172,7 @@ MINIMUM_AGE = {Criterion.AGED_65: 65, Criterion.UNFIT_60: 60, Criterion.DISABLED
 
 
 def age_on(born_on: date, day: date) -> int:
-    return (
-        day.year
-        - born_on.year
-        - ((day.month, day.day) < (born_on.month, born_on.day))
-    )
+    return day.year - born_on.year - ((day.month, day.day) < (born_on.month, born_on.day))
 
 
 def match_key(last_name: str, first_name: str, born_on: date | None) -> str:
@@ -201,7 +197,7 @@ class RegisteredPersonQuerySet(models.QuerySet):
 
     def purge_due(self, today: date):
         """Ended registrations whose retention period is over."""
-        return self.filter(purged_on__isnull=True, purge_after__lte=today)
+        return self.filter(purged_on__isnull=True, purge_due_on__lte=today)
 
     def acknowledgments_pending(self):
         """Third parties' requests not acknowledged yet, the oldest first."""
@@ -323,7 +319,7 @@ class RegisteredPerson(models.Model):
                 name="registered_person_identified_until_purged",
                 condition=Q(purged_on__isnull=False)
                 | (
-                    Q(date_of_birth__isnull=False, consent_on__isnull=False)
+                    Q(born_on__isnull=False, consent_on__isnull=False)
                     & ~Q(last_name="")
                     & ~Q(consent_form="")
                 ),
@@ -338,8 +334,8 @@ class RegisteredPerson(models.Model):
             # Only an ended registration is purged.
             models.CheckConstraint(
                 name="registered_person_purge_when_ended",
-                condition=Q(status="active", purge_after__isnull=True, purged_on__isnull=True)
-                | (~Q(status="active") & Q(purge_after__isnull=False)),
+                condition=Q(status="active", purge_due_on__isnull=True, purged_on__isnull=True)
+                | (~Q(status="active") & Q(purge_due_on__isnull=False)),
             ),
         ]
         indexes = [

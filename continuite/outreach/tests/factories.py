@@ -81,9 +81,7 @@ class RegisteredPersonFactory(factory.django.DjangoModelFactory):
     consent_form = RegisteredPerson.ConsentForm.PHONE
     status = RegisteredPerson.Status.ACTIVE
     status_on = factory.SelfAttribute("consent_on")
-    match_key = factory.LazyAttribute(
-        lambda p: match_key(p.last_name, p.first_name, p.born_on)
-    )
+    match_key = factory.LazyAttribute(lambda p: match_key(p.last_name, p.first_name, p.born_on))
 
     class Params:
         third_party = factory.Trait(

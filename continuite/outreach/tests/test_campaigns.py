@@ -121,7 +121,7 @@ def test_a_reached_person_resolves_the_call():
     attempt = call_attempt_record(call=call, caller=caller, outcome=Outcome.REACHED, alone=True)
     call.refresh_from_db()
     assert (call.status, call.caller, attempt.step) == (Call.Status.RESOLVED, caller, Step.PERSON)
-    assert call.resolved_at == attempt.at
+    assert call.resolved_at == attempt.called_at
 
 
 def test_an_outcome_form_without_its_required_answer_is_refused_and_nothing_saved():

@@ -66,8 +66,7 @@ def test_no_match_without_the_same_date_of_birth_nor_within_the_register_nor_onc
 def test_sharing_links_two_records_and_merges_existing_plans(registers):
     town, caf, villeurbanne = registers
     a, b, c = (
-        RegisteredPersonFactory(register=r, last_name="Fictive", born_on=BORN)
-        for r in registers
+        RegisteredPersonFactory(register=r, last_name="Fictive", born_on=BORN) for r in registers
     )
     plan = services.share_call_plan(first=a, second=b, actor=None)
     assert {p.pk for p in plan.people.all()} == {a.pk, b.pk}

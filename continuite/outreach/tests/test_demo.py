@@ -113,7 +113,9 @@ def test_the_demo_campaign_has_two_days_of_calls_worked_and_todays_lists(
         request.origin == "outreach" and request.service_point == point
         for request in CallbackRequest.objects.all()
     )
-    assert not CallAttempt.objects.filter(call__campaign=campaign, at__date__gte=today).exists()
+    assert not CallAttempt.objects.filter(
+        call__campaign=campaign, called_at__date__gte=today
+    ).exists()
 
     # Today's calls are given to the town hall's callers, and each one's list shows calls.
     todays = Call.objects.filter(campaign=campaign, due_on=today)

@@ -141,7 +141,7 @@ def test_every_read_is_logged_with_who_when_and_why(client, commune_a):
         (agent, str(person.pk), "campaign_call"),
         (agent, str(person.pk), "report"),
     ]
-    assert all(r.at >= before and r.details["note"] == "canicule" for r in reads)
+    assert all(r.occurred_at >= before and r.details["note"] == "canicule" for r in reads)
 
 
 def form(**overrides):

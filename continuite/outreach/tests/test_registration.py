@@ -151,9 +151,7 @@ def test_the_age_criteria_are_checked_against_the_date_of_birth(criterion, age, 
         )
         assert person.age(today()) == age
     else:
-        refused(
-            register, "criterion", "ce critère demande", criterion=criterion, born_on=born
-        )
+        refused(register, "criterion", "ce critère demande", criterion=criterion, born_on=born)
 
 
 def test_every_error_is_given_at_once():
