@@ -229,7 +229,7 @@ def points_pick() -> list[int]:
 
 
 def data_is_stale() -> bool:
-    first = bench_ranges().order_by("valid_from").values_list("valid_from", flat=True).first()
+    first = bench_ranges().order_by("starts_on").values_list("starts_on", flat=True).first()
     return first is not None and (timezone.localdate() - first).days > STALE_AFTER_DAYS
 
 
@@ -289,7 +289,7 @@ def ranges_load(start_on: date) -> None:
                 max_horizon_days=horizon,
             )
             reasons[slug].append((reason, kinds))
-    valid_until = start_on + timedelta(days=DAYS - 1)
+    ends_on = start_on + timedelta(days=DAYS - 1)
     protocols, ranges, served = [], [], []
     for point_id in sorted(points):
         rng = random.Random(SEED * 1_000_003 + point_id)
@@ -318,8 +318,8 @@ def ranges_load(start_on: date) -> None:
                         weekday=weekday,
                         opens_at=opens,
                         closes_at=closes,
-                        valid_from=start_on,
-                        valid_until=valid_until,
+                        starts_on=start_on,
+                        ends_on=ends_on,
                         slot_minutes=30,
                         mode=mode,
                         agents_on_duty=agents,
@@ -354,7 +354,7 @@ planned AS (
     JOIN service_points_servicepoint p ON p.id = r.service_point_id
     JOIN zone ON zone.departement_id = p.departement_id
     LEFT JOIN appointments_healthprotocol h ON h.service_point_id = r.service_point_id
-    CROSS JOIN LATERAL generate_series(r.valid_from, r.valid_until, interval '1 day') AS d(day)
+    CROSS JOIN LATERAL generate_series(r.starts_on, r.ends_on, interval '1 day') AS d(day)
     CROSS JOIN LATERAL generate_series(
         0,
         (extract(epoch FROM r.closes_at - r.opens_at)::int / 60 - r.slot_minutes)
@@ -392,7 +392,7 @@ def slots_generate() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT r.service_point_id, p.departement_id, min(r.valid_from), max(r.valid_until)
+            SELECT r.service_point_id, p.departement_id, min(r.starts_on), max(r.ends_on)
             FROM appointments_openingrange r
             JOIN service_points_servicepoint p ON p.id = r.service_point_id
             WHERE r.id IN (
@@ -448,8 +448,8 @@ def slots_verify(now: datetime) -> int:
             protocol=HealthProtocol.objects.filter(service_point=point).first(),
             exceptions=list(point.opening_exceptions.all()),
             departement_code=point.departement_id,
-            start_on=min(r.valid_from for r in ranges),
-            end_on=max(r.valid_until for r in ranges),
+            start_on=min(r.starts_on for r in ranges),
+            end_on=max(r.ends_on for r in ranges),
         )
         expected = {(p.range_id, p.starts_at): p for p in planned}
         actual = {
@@ -555,7 +555,7 @@ def history_load() -> int:
         )
         cursor.execute(
             """
-            INSERT INTO appointments_appointmentevent (appointment_id, at, kind, note)
+            INSERT INTO appointments_appointmentevent (appointment_id, occurred_at, kind, note)
             SELECT appointment_id, now() - interval '20 days' + k * interval '2 days', kind, ''
             FROM history, (VALUES (0, 'booked'), (1, 'cancelled')) e(k, kind)
             """
@@ -845,7 +845,7 @@ BOOKING_WRITES = """
       FROM seat, person
       RETURNING id
     ), event AS (
-      INSERT INTO appointments_appointmentevent (appointment_id, at, kind, note)
+      INSERT INTO appointments_appointmentevent (appointment_id, occurred_at, kind, note)
       SELECT id, now(), 'booked', '' FROM appointment
     ), message AS (
       INSERT INTO notifications_message (channel, "to", subject, body, attachment_name,

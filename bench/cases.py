@@ -231,7 +231,9 @@ def presences_load(rng, agents: dict[int, list[int]], today) -> int:
             if day.weekday() >= 5:
                 continue
             rows += [
-                AgentPresence(service_point_id=point, day=day, agent_id=agent, status=status)
+                AgentPresence(
+                    service_point_id=point, presence_on=day, agent_id=agent, status=status
+                )
                 for agent, status in zip(
                     agents[point], rng.choices(statuses, k=len(agents[point])), strict=True
                 )

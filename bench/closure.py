@@ -141,7 +141,7 @@ def ranges(service_point: ServicePoint, reasons: list[Reason], agents: int) -> N
             weekday=weekday,
             opens_at=clock(8),
             closes_at=clock(18),
-            valid_from=timezone.localdate() - timedelta(days=1),
+            starts_on=timezone.localdate() - timedelta(days=1),
             slot_minutes=15,
             mode=Mode.ON_SITE,
             agents_on_duty=agents,

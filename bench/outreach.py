@@ -149,11 +149,11 @@ def people_load(rng, counts: dict[str, int], registers: dict[str, int], day) -> 
         Commune.objects.filter(postcodes__isnull=False).values_list("code", "postcodes__code")
     )
     columns = (
-        "register_id, last_name, first_name, date_of_birth, address, postcode, commune_id,"
+        "register_id, last_name, first_name, born_on, address, postcode, commune_id,"
         " phone, other_phone, home_care_service, criterion, preferred_call_times, language,"
         " hearing_difficulty, registered_by, requester_name, requester_relation,"
         " request_received_on, acknowledged_on, consent_on, consent_form, status, status_on,"
-        " purge_after, purged_on, match_key, last_caller_id, call_plan_id, created_at,"
+        " purge_due_on, purged_on, match_key, last_caller_id, call_plan_id, created_at,"
         " updated_at"
     )
     n = 0
@@ -342,7 +342,7 @@ def one_by_one_seconds(day, now) -> tuple[float, int]:
             Reach.objects.get_or_create(
                 campaign=campaign,
                 person_id=person_id,
-                defaults={"commune_id": commune_id, "since": now},
+                defaults={"commune_id": commune_id, "due_at": now},
             )
             Call.objects.filter(pk=call.pk, caller__isnull=True).update(caller_id=caller)
         transaction.set_rollback(True)
@@ -395,7 +395,7 @@ def measure_first_day(day, now) -> tuple[float, int, int]:
         started = time.perf_counter()
         generated, assigned = daily_call_lists(day=day, now=now)
         elapsed = time.perf_counter() - started
-        reaches = Reach.objects.filter(since=now).count()
+        reaches = Reach.objects.filter(due_at=now).count()
         print(
             f"a first day: {generated:,} calls generated and {assigned:,} given to callers,"
             f" {reaches:,} people to reach from now, in {elapsed:.1f} s",

@@ -19,6 +19,6 @@ class AgentAdmin(UserAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "target_type", "target_id"]
+    list_display = ["occurred_at", "actor", "action", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["target_id", "actor__username"]

@@ -104,7 +104,7 @@ class Role(models.Model):
 class AuditLog(models.Model):
     """One line per audited action: who did what to which record, when."""
 
-    at = models.DateTimeField(_("date and time"), auto_now_add=True, db_index=True)
+    occurred_at = models.DateTimeField(_("date and time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -114,13 +114,13 @@ class AuditLog(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["-at", "-id"]
+        ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}#{self.target_id}"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}#{self.target_id}"
 
 
 class InvitationQuerySet(models.QuerySet):

@@ -65,7 +65,7 @@ class AppointmentEventInline(admin.TabularInline):
     model = AppointmentEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "kind", "note", "actor"]
+    readonly_fields = ["occurred_at", "kind", "note", "actor"]
 
 
 @admin.register(Appointment)

@@ -229,7 +229,7 @@ _APPOINTMENT_FIELDS = [
     "contact_phone",
     "contact_email",
 ]
-_EVENT_FIELDS = ["appointment", "at", "kind", "note", "actor"]
+_EVENT_FIELDS = ["appointment", "occurred_at", "kind", "note", "actor"]
 _MESSAGE_FIELDS = [
     "channel",
     "to",

@@ -101,7 +101,7 @@ def demo_appointments_setup() -> str:
                     weekday=weekday,
                     opens_at=opens,
                     closes_at=closes,
-                    valid_from=start,
+                    starts_on=start,
                     slot_minutes=30,
                     agents_on_duty=2,
                 )
@@ -113,7 +113,7 @@ def demo_appointments_setup() -> str:
                     weekday=weekday,
                     opens_at=time(14),
                     closes_at=time(16),
-                    valid_from=start,
+                    starts_on=start,
                     slot_minutes=20,
                     mode=Mode.PHONE,
                     agents_on_duty=1,

@@ -30,10 +30,10 @@ class OpeningRangeForm(BaseForm):
         queryset=Reason.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    valid_from = BoundedDateField(
+    starts_on = BoundedDateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    valid_until = BoundedDateField(
+    ends_on = BoundedDateField(
         label=_("Valid until (inclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

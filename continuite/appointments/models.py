@@ -83,8 +83,8 @@ class OpeningRange(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("from"))
     closes_at = models.TimeField(_("to"))
-    valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until (inclusive)"), null=True, blank=True)
+    starts_on = models.DateField(_("valid from"))
+    ends_on = models.DateField(_("valid until (inclusive)"), null=True, blank=True)
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=30)
     mode = models.CharField(
         _("reception"),
@@ -115,7 +115,7 @@ class OpeningRange(models.Model):
             models.CheckConstraint(name="opening_range_agents", condition=Q(agents_on_duty__gte=1)),
             models.CheckConstraint(
                 name="opening_range_validity",
-                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
             ),
         ]
 
@@ -403,7 +403,7 @@ class AppointmentEvent(models.Model):
     """One line of an appointment's history: booked, moved, cancelled, checked in..."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    occurred_at = models.DateTimeField(_("date and time"), auto_now_add=True)
     kind = models.CharField(_("event"), max_length=30)
     note = models.CharField(_("note"), max_length=300, blank=True)
     actor = models.ForeignKey(
@@ -411,7 +411,7 @@ class AppointmentEvent(models.Model):
     )
 
     class Meta:
-        ordering = ["at", "id"]
+        ordering = ["occurred_at", "id"]
         verbose_name = _("appointment event")
         verbose_name_plural = _("appointment events")
 
@@ -489,7 +489,7 @@ class CallbackAttempt(models.Model):
         APPOINTMENT = "appointment", _("Reached, appointment booked")
 
     request = models.ForeignKey(CallbackRequest, on_delete=models.CASCADE, related_name="attempts")
-    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    called_at = models.DateTimeField(_("date and time"), auto_now_add=True)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -497,7 +497,7 @@ class CallbackAttempt(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
-        ordering = ["at", "id"]
+        ordering = ["called_at", "id"]
         verbose_name = _("call-back attempt")
         verbose_name_plural = _("call-back attempts")
 
@@ -522,7 +522,7 @@ class QueueTicket(models.Model):
         ServicePoint, on_delete=models.CASCADE, related_name="queue_tickets"
     )
     number = models.PositiveIntegerField(_("ticket"))
-    service_day = models.DateField(_("day"))
+    issued_on = models.DateField(_("day"))
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.WALK_IN
     )
@@ -545,12 +545,12 @@ class QueueTicket(models.Model):
         verbose_name_plural = _("queue tickets")
         constraints = [
             models.UniqueConstraint(
-                fields=["service_point", "service_day", "number"], name="queue_ticket_number"
+                fields=["service_point", "issued_on", "number"], name="queue_ticket_number"
             )
         ]
 
     def __str__(self):
-        return f"{self.service_point_id} {self.service_day} #{self.number}"
+        return f"{self.service_point_id} {self.issued_on} #{self.number}"
 
 
 class LotteryRequest(Contact):

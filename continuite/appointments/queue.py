@@ -43,14 +43,14 @@ def queue_ticket_add(
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     day = service_day(service_point)
     last = (
-        QueueTicket.objects.filter(service_point=service_point, service_day=day)
+        QueueTicket.objects.filter(service_point=service_point, issued_on=day)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
     )
     return QueueTicket.objects.create(
         service_point=service_point,
-        service_day=day,
+        issued_on=day,
         number=(last or 0) + 1,
         priority=priority,
         label=" ".join(label.split())[:150],
@@ -86,7 +86,7 @@ class QueueToday:
 def queue_today(service_point: ServicePoint, now: datetime | None = None) -> QueueToday:
     """The day's waiting list in the order people are called, and the day's figures (2 queries)."""
     day = service_day(service_point, now)
-    tickets = QueueTicket.objects.filter(service_point=service_point, service_day=day)
+    tickets = QueueTicket.objects.filter(service_point=service_point, issued_on=day)
     waiting = list(
         tickets.filter(status=QueueTicket.Status.WAITING)
         .select_related("reason")

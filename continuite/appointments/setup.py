@@ -21,8 +21,8 @@ def opening_range_add(
     weekdays: list[int],
     opens_at: time,
     closes_at: time,
-    valid_from: date,
-    valid_until: date | None,
+    starts_on: date,
+    ends_on: date | None,
     slot_minutes: int,
     mode: str,
     agents_on_duty: int,
@@ -32,8 +32,8 @@ def opening_range_add(
     """Add a weekly range on each chosen weekday; refused if it overlaps a range of the same reception."""
     if closes_at <= opens_at:
         raise ValidationError({"closes_at": _("The range must end after it starts.")})
-    if valid_until and valid_until < valid_from:
-        raise ValidationError({"valid_until": _("The last day must not come before the first.")})
+    if ends_on and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day must not come before the first.")})
     if agents_on_duty < 1:
         raise ValidationError({"agents_on_duty": _("At least one agent must be on duty.")})
     if not reasons or any(r.network_id != service_point.network_id for r in reasons):
@@ -58,10 +58,10 @@ def opening_range_add(
                 closes_at__gt=opens_at,
             )
             .filter(ended_at__isnull=True)
-            .exclude(valid_until__lt=valid_from)
+            .exclude(ends_on__lt=starts_on)
             .first()
         )
-        if clash and (valid_until is None or clash.valid_from <= valid_until):
+        if clash and (ends_on is None or clash.starts_on <= ends_on):
             raise ValidationError(
                 _("This range overlaps an existing one: %(range)s.") % {"range": clash}
             )
@@ -70,8 +70,8 @@ def opening_range_add(
             weekday=weekday,
             opens_at=opens_at,
             closes_at=closes_at,
-            valid_from=valid_from,
-            valid_until=valid_until,
+            starts_on=starts_on,
+            ends_on=ends_on,
             slot_minutes=slot_minutes,
             mode=mode,
             agents_on_duty=agents_on_duty,

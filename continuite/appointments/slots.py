@@ -119,8 +119,8 @@ def _plan_day(day, ranges, protocol, window, tz, buffer, staff, closed) -> list[
         r
         for r in ranges
         if r.weekday == day.weekday()
-        and r.valid_from <= day
-        and (r.valid_until is None or day <= r.valid_until)
+        and r.starts_on <= day
+        and (r.ends_on is None or day <= r.ends_on)
     ]
     for opening_range in sorted(todays, key=lambda r: (r.opens_at, r.pk)):
         length = timedelta(minutes=opening_range.slot_minutes)

@@ -469,7 +469,7 @@ def _move_form(appointment: Appointment, data=None) -> tuple[MoveForm, list[Slot
 def _manage_page(request, appointment, token, *, move_form=None, contact_form=None, status=200):
     events = [
         (event, EVENT_LABELS.get(event.kind, event.kind))
-        for event in appointment.events.order_by("at", "id")
+        for event in appointment.events.order_by("occurred_at", "id")
     ]
     # A reason given out by lottery is not moved online: its times are drawn, not chosen.
     if move_form is None and appointment.is_active and not appointment.reason.lottery:

@@ -24,7 +24,7 @@ def appointment_settings(request, point_id: int):
     range_form = OpeningRangeForm(
         request.POST if "add_range" in request.POST else None,
         service_point=point,
-        initial={"valid_from": timezone.now().astimezone(point.time_zone).date()},
+        initial={"starts_on": timezone.now().astimezone(point.time_zone).date()},
     )
     protocol_form = HealthProtocolForm(
         request.POST if "set_protocol" in request.POST else None,

@@ -21,8 +21,8 @@ class ClockStopInline(ReadOnly, admin.TabularInline):
 class CaseEventInline(ReadOnly, admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ["at", "kind", "note", "actor", "deadline_before", "deadline_after"]
-    readonly_fields = ["at"]
+    fields = ["occurred_at", "kind", "note", "actor", "previous_deadline_at", "new_deadline_at"]
+    readonly_fields = ["occurred_at"]
 
 
 @admin.register(Case)

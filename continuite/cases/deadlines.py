@@ -367,7 +367,7 @@ def case_deadline_refresh(
             kind=EventKind.DEADLINE_MOVED,
             note=note[:500],
             actor=actor if actor is not None and actor.is_authenticated else None,
-            deadline_before=before,
-            deadline_after=deadline.at,
+            previous_deadline_at=before,
+            new_deadline_at=deadline.at,
         )
     return changed

@@ -270,15 +270,15 @@ def _presences(point_ids, start_on, end_on) -> dict[int, dict[date, tuple[int, i
     """(present, absent) agents per point and day with presences recorded."""
     rows = (
         AgentPresence.objects.filter(
-            service_point_id__in=point_ids, day__gte=start_on, day__lte=end_on
+            service_point_id__in=point_ids, presence_on__gte=start_on, presence_on__lte=end_on
         )
         .order_by()
-        .values("service_point_id", "day")
+        .values("service_point_id", "presence_on")
         .annotate(
             present=Count("pk", filter=Q(status__in=PRESENT)),
             absent=Count("pk", filter=~Q(status__in=PRESENT)),
         )
-        .values_list("service_point_id", "day", "present", "absent")
+        .values_list("service_point_id", "presence_on", "present", "absent")
     )
     out: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
     for point_id, day, present, absent in rows:

@@ -241,17 +241,17 @@ class CaseEvent(models.Model):
     """One line of a case's history: received, assigned, clock stopped, deadline moved..."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    occurred_at = models.DateTimeField(_("date and time"), auto_now_add=True)
     kind = models.CharField(_("event"), max_length=30)
     note = models.CharField(_("note"), max_length=500, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    deadline_before = models.DateTimeField(null=True, blank=True)
-    deadline_after = models.DateTimeField(null=True, blank=True)
+    previous_deadline_at = models.DateTimeField(null=True, blank=True)
+    new_deadline_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["at", "id"]
+        ordering = ["occurred_at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
 

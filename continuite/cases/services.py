@@ -141,7 +141,7 @@ def case_create(
             )
     except IntegrityError as error:  # the same reference registered at the same moment
         raise ValidationError({"reference": duplicate}) from error
-    _event(case, EventKind.RECEIVED, actor, deadline_after=case.deadline_at)
+    _event(case, EventKind.RECEIVED, actor, new_deadline_at=case.deadline_at)
     if assigned_to is not None:
         _event(case, EventKind.ASSIGNED, actor, note=str(assigned_to))
     audit_record(actor=actor, action="cases.create", target=case, reference=reference)
@@ -505,8 +505,8 @@ def _recompute_batch(ids, types, scopes, now, note, actor_id, record) -> int:
                         kind=EventKind.DEADLINE_MOVED,
                         note=note,
                         actor_id=actor_id,
-                        deadline_before=case.deadline_at,
-                        deadline_after=deadline.at,
+                        previous_deadline_at=case.deadline_at,
+                        new_deadline_at=deadline.at,
                     )
                 )
         case.deadline_at, case.deadline_explanation = deadline.at, deadline.explanation

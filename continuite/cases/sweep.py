@@ -111,7 +111,7 @@ def _insert_events(rows, now: datetime, notes: dict) -> int:
     when = " ".join("WHEN %s THEN %s" for _rule in notes)
     insert = (
         f"INSERT INTO {connection.ops.quote_name(CaseEvent._meta.db_table)}"
-        " (case_id, at, kind, note, deadline_before, deadline_after)"
+        " (case_id, occurred_at, kind, note, previous_deadline_at, new_deadline_at)"
         f" SELECT stamped.case_id, %s, %s, CASE stamped.outcome {when} ELSE '' END,"
         " stamped.due_at, stamped.due_at"
         f" FROM ({sql}) AS stamped"
@@ -139,7 +139,7 @@ def _record_in_one_statement(now: datetime, notes: dict) -> int:
     when = " ".join("WHEN %s THEN %s" for _rule in notes)
     insert = (
         f"{update}INSERT INTO {connection.ops.quote_name(CaseEvent._meta.db_table)}"
-        " (case_id, at, kind, note, deadline_before, deadline_after)"
+        " (case_id, occurred_at, kind, note, previous_deadline_at, new_deadline_at)"
         f" SELECT id, %s, %s, CASE silence_outcome {when} ELSE '' END, deadline_at, deadline_at"
         " FROM recorded"
     )

@@ -56,10 +56,14 @@ def entries_filtered(
     """Entries between two days (inclusive, local time), by an agent (login or name), about a
     record (its reference), of one action."""
     if start_on:
-        entries = entries.filter(at__gte=timezone.make_aware(datetime.combine(start_on, time.min)))
+        entries = entries.filter(
+            occurred_at__gte=timezone.make_aware(datetime.combine(start_on, time.min))
+        )
     if end_on:
         after = end_on + timedelta(days=1)
-        entries = entries.filter(at__lt=timezone.make_aware(datetime.combine(after, time.min)))
+        entries = entries.filter(
+            occurred_at__lt=timezone.make_aware(datetime.combine(after, time.min))
+        )
     for word in agent.split():
         entries = entries.filter(
             Q(actor__username__icontains=word)
@@ -87,7 +91,7 @@ def describe(entry: AuditLog) -> dict:
     reason = details.get("reason", "")
     listed = details.get("people")
     return {
-        "at": timezone.localtime(entry.at),
+        "at": timezone.localtime(entry.occurred_at),
         "agent": (entry.actor.username if entry.actor else "") or "",
         "agent_name": str(entry.actor) if entry.actor else _("the system"),
         "action": str(ACTIONS.get(entry.action, entry.action)),

@@ -48,7 +48,7 @@ def calls(request):
     for call in rows:
         call.is_open = call.status == Call.Status.OPEN
         call.is_cancelled = call.status == Call.Status.CANCELLED
-        call.mine = call.reserved_by_id == request.user.pk and call.reserved_until > now
+        call.mine = call.reserved_by_id == request.user.pk and call.reservation_ends_at > now
         call.taken = call.reserved_by_other(request.user, now)
     # The list shows names: who looked at whom is logged, once per register (its controllers
     # read their own register's entries).

@@ -186,7 +186,7 @@ def _generate(campaign: CallCampaign, day: date, now: datetime, assigner) -> tup
         # People called for the first time in the campaign are to be reached from now.
         _insert(
             Reach._meta.db_table,
-            ["campaign_id", "since", "person_id", "commune_id"],
+            ["campaign_id", "due_at", "person_id", "commune_id"],
             [campaign.pk, now],
             [("bigint", new_people), ("varchar", new_communes)],
         )
@@ -285,11 +285,11 @@ def call_reserve(
     if call.reserved_by_other(caller, now):
         raise ValidationError(
             _("Another caller has reserved this call until %(time)s.")
-            % {"time": timezone.localtime(call.reserved_until).strftime("%H:%M")}
+            % {"time": timezone.localtime(call.reservation_ends_at).strftime("%H:%M")}
         )
     call.reserved_by = caller
-    call.reserved_until = now + timedelta(minutes=minutes)
-    call.save(update_fields=["reserved_by", "reserved_until"])
+    call.reservation_ends_at = now + timedelta(minutes=minutes)
+    call.save(update_fields=["reserved_by", "reservation_ends_at"])
     return call
 
 
@@ -299,14 +299,14 @@ def call_release(*, call: Call, caller) -> Call:
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.reserved_by_id != caller.pk:
         raise ValidationError(_("You have not reserved this call."))
-    call.reserved_by = call.reserved_until = None
-    call.save(update_fields=["reserved_by", "reserved_until"])
+    call.reserved_by = call.reservation_ends_at = None
+    call.save(update_fields=["reserved_by", "reservation_ends_at"])
     return call
 
 
 def reservations_expire(*, now: datetime | None = None) -> int:
     """Reservations not worked in time go back to the list; returns how many."""
     now = now or timezone.now()
-    return Call.objects.filter(reserved_until__isnull=False, reserved_until__lte=now).update(
-        reserved_by=None, reserved_until=None
-    )
+    return Call.objects.filter(
+        reservation_ends_at__isnull=False, reservation_ends_at__lte=now
+    ).update(reserved_by=None, reservation_ends_at=None)

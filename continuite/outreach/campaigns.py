@@ -187,7 +187,7 @@ def call_attempt_record(
     if call.reserved_by_other(caller, now):
         raise ValidationError(_("Another caller has reserved this call."))
     attempt = CallAttempt.objects.create(
-        call=call, at=now, caller=caller, step=call.step, outcome=outcome, **form
+        call=call, called_at=now, caller=caller, step=call.step, outcome=outcome, **form
     )
     state = ladder.advance(call.state, outcome, now, call.campaign.ladder)
     call.step, call.tries, call.next_try_at = state.step, state.tries, state.next_try_at
@@ -195,7 +195,7 @@ def call_attempt_record(
         call.status, call.resolved_at = Call.Status.RESOLVED, now
     # Whoever worked the call is its caller next time.
     call.caller = caller
-    call.reserved_by = call.reserved_until = None
+    call.reserved_by = call.reservation_ends_at = None
     call.save(
         update_fields=[
             "caller",
@@ -205,7 +205,7 @@ def call_attempt_record(
             "status",
             "resolved_at",
             "reserved_by",
-            "reserved_until",
+            "reservation_ends_at",
         ]
     )
     audit_record(
@@ -228,7 +228,7 @@ def call_attempt_record(
                 person_id=call.person_id,
                 defaults={
                     "commune_id": call.person.commune_id,
-                    "since": min(call.created_at, now),
+                    "due_at": min(call.created_at, now),
                     "reached_at": now,
                     "call": call,
                 },

@@ -3,7 +3,7 @@ of them had) within 24 hours and within 7 days of their first call, and at all; 
 département and by commune.
 
 Every figure comes from one aggregate query on `Reach` grouped by commune (its index (campaign,
-commune) INCLUDE (since, reached_at) holds every column read); communes are then rolled up to
+commune) INCLUDE (due_at, reached_at) holds every column read); communes are then rolled up to
 départements in Python through a map of the communes loaded once per process. No row of a person
 goes through Python: a campaign of a million people takes about half a second on PostgreSQL.
 """
@@ -111,12 +111,12 @@ def departement_names() -> dict[str, str]:
 
 
 def _counts() -> dict:
-    """COUNT(*) and COUNT(*) FILTER (WHERE reached_at <= since + interval ...): the index holds
+    """COUNT(*) and COUNT(*) FILTER (WHERE reached_at <= due_at + interval ...): the index holds
     both columns, so neither needs the table."""
     return {
         "people": Count("*"),
-        "reached_24h": Count("reached_at", filter=Q(reached_at__lte=F("since") + WITHIN_24H)),
-        "reached_7d": Count("reached_at", filter=Q(reached_at__lte=F("since") + WITHIN_7D)),
+        "reached_24h": Count("reached_at", filter=Q(reached_at__lte=F("due_at") + WITHIN_24H)),
+        "reached_7d": Count("reached_at", filter=Q(reached_at__lte=F("due_at") + WITHIN_7D)),
         "reached": Count("reached_at"),
     }
 
@@ -226,5 +226,5 @@ def campaigns_totals(campaign_ids: Iterable[int]) -> dict[int, Coverage]:
 def unreached(campaign: CallCampaign):
     """The people the campaign has not reached yet, waiting the longest first."""
     return Reach.objects.filter(campaign_id=campaign.pk, reached_at__isnull=True).order_by(
-        "since", "pk"
+        "due_at", "pk"
     )

@@ -67,7 +67,7 @@ def _person(rng: random.Random, register: Register, commune: Commune, n: int, to
         register=register,
         last_name=last,
         first_name=first,
-        date_of_birth=born,
+        born_on=born,
         address=f"{rng.randint(1, 60)} {rng.choice(STREETS)}",
         postcode="69001",
         commune=commune,
@@ -124,7 +124,7 @@ def demo_registers() -> str:
     for person in people[7::50]:
         person.status = RegisteredPerson.Status.DECEASED
         person.status_on = max(person.consent_on, today - timedelta(days=20))
-        person.purge_after = person.purge_date_for(person.status, person.status_on)
+        person.purge_due_on = person.purge_date_for(person.status, person.status_on)
     names = set(register.people.values_list("last_name", flat=True))
     created = RegisteredPerson.objects.bulk_create(p for p in people if p.last_name not in names)
     ContactPerson.objects.bulk_create(

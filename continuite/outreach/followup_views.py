@@ -34,7 +34,7 @@ def _attempt(call: Call, value: str | None) -> CallAttempt:
         if attempt_id is None:
             raise Http404(_("No such try of this call."))
         attempts = attempts.filter(pk=attempt_id)
-    attempt = attempts.order_by("-at", "-pk").first()
+    attempt = attempts.order_by("-called_at", "-pk").first()
     if attempt is None:
         raise Http404(_("No try of this call heard needs."))
     attempt.call = call

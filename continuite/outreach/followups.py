@@ -77,7 +77,7 @@ def followups_create(*, attempt: CallAttempt, actor) -> list[FollowUp]:
         note=_note(attempt),
         origin=ORIGIN,
         # Due counted from when the need was heard.
-        now=attempt.at,
+        now=attempt.called_at,
     )
     followup = FollowUp.objects.create(
         attempt=attempt,

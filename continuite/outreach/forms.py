@@ -53,7 +53,7 @@ class RegistrationForm(BaseForm):
 
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
-    date_of_birth = _date(_("Date of birth"))
+    born_on = _date(_("Date of birth"))
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=10)
     commune_name = optional_text(

@@ -37,7 +37,7 @@ from .models import (
 PERSON_FIELDS = (
     "last_name",
     "first_name",
-    "date_of_birth",
+    "born_on",
     "address",
     "postcode",
     "commune",
@@ -119,14 +119,12 @@ def _cleaned(register: Register, values: dict, contacts: list[Contact], today: d
             _("This register is %(commune)s's: it holds the people living there.")
             % {"commune": register.commune.name}
         )
-    born = data["date_of_birth"]
+    born = data["born_on"]
     criterion = data["criterion"]
     if born is None:
-        errors.setdefault("date_of_birth", []).append(_("Give the date of birth."))
+        errors.setdefault("born_on", []).append(_("Give the date of birth."))
     elif born > today:
-        errors.setdefault("date_of_birth", []).append(
-            _("The date of birth cannot be in the future.")
-        )
+        errors.setdefault("born_on", []).append(_("The date of birth cannot be in the future."))
     if criterion not in Criterion.values:
         errors.setdefault("criterion", []).append(
             _(
@@ -217,7 +215,7 @@ def person_register(
     """Enter a person in a register, with their consent and contact persons."""
     today = _today()
     data, cleaned_contacts = _cleaned(register, values, list(contacts), today)
-    key = match_key(data["last_name"], data["first_name"], data["date_of_birth"])
+    key = match_key(data["last_name"], data["first_name"], data["born_on"])
     if register.people.active().filter(match_key=key).exists():
         raise _duplicate_error(register)
     try:
@@ -275,7 +273,7 @@ def person_update(
     data, cleaned_contacts = _cleaned(
         person.register, values, current if contacts is None else list(contacts), _today()
     )
-    key = match_key(data["last_name"], data["first_name"], data["date_of_birth"])
+    key = match_key(data["last_name"], data["first_name"], data["born_on"])
     if person.register.people.active().filter(match_key=key).exclude(pk=person.pk).exists():
         raise _duplicate_error(person.register)
     changed = sorted(name for name in PERSON_FIELDS if getattr(person, name) != data[name])
@@ -344,14 +342,14 @@ def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> Reg
         raise ValidationError({"on": _("This date precedes the registration.")})
     person.status = status
     person.status_on = on
-    person.purge_after = person.purge_date_for(status, on)
-    person.save(update_fields=["status", "status_on", "purge_after", "updated_at"])
+    person.purge_due_on = person.purge_date_for(status, on)
+    person.save(update_fields=["status", "status_on", "purge_due_on", "updated_at"])
     # No more calls: the open ones end, and campaigns no longer count the person to reach.
     Call.objects.filter(person=person, status=Call.Status.OPEN).update(
         status=Call.Status.CANCELLED,
         resolved_at=timezone.now(),
         reserved_by=None,
-        reserved_until=None,
+        reservation_ends_at=None,
     )
     Reach.objects.filter(person=person, reached_at__isnull=True).delete()
     audit_record(
@@ -359,7 +357,7 @@ def person_end(*, person: RegisteredPerson, status: str, on: date, actor) -> Reg
         action=f"outreach.person.{status}",
         target=person,
         on=on.isoformat(),
-        purge_after=person.purge_after.isoformat(),
+        purge_after=person.purge_due_on.isoformat(),  # the audit key stays: logs already hold it
         register=person.register_id,
     )
     return person
@@ -382,7 +380,7 @@ def person_record_move(*, person: RegisteredPerson, on: date, actor) -> Register
 _EMPTIED = {
     "last_name": "",
     "first_name": "",
-    "date_of_birth": None,
+    "born_on": None,
     "address": "",
     "postcode": "",
     "phone": "",
@@ -476,7 +474,7 @@ def person_read(*, person: RegisteredPerson, actor, reason: str, note: str = "",
 def matches_for(person: RegisteredPerson):
     """The same person in other registers: same folded names and date of birth, or same phone
     and date of birth (active records only)."""
-    if person.date_of_birth is None or not person.is_active:
+    if person.born_on is None or not person.is_active:
         return RegisteredPerson.objects.none()
     phones = [number for number in (person.phone, person.other_phone) if number]
     same = Q(match_key=person.match_key)
@@ -484,7 +482,7 @@ def matches_for(person: RegisteredPerson):
         same |= Q(phone__in=phones) | Q(other_phone__in=phones)
     return (
         RegisteredPerson.objects.active()
-        .filter(date_of_birth=person.date_of_birth)
+        .filter(born_on=person.born_on)
         .filter(same)
         .exclude(register_id=person.register_id)
         .select_related("register")

@@ -267,7 +267,7 @@ class RehomingRun(models.Model):
     cancelled = models.PositiveIntegerField(_("cancelled with a call-back"), default=0)
     # A worker holds the run until this instant and renews it after each batch; a run whose
     # holder stopped (a killed worker) is taken over once it has passed.
-    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     starts = models.PositiveSmallIntegerField(_("times started"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
@@ -280,7 +280,7 @@ class RehomingRun(models.Model):
         verbose_name_plural = _("rehoming runs")
         indexes = [
             models.Index(
-                fields=["status", "lease_until"],
+                fields=["status", "lease_expires_at"],
                 name="rehoming_unfinished",
                 condition=Q(status__in=["queued", "running"]),
             )

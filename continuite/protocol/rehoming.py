@@ -173,8 +173,8 @@ def _claim(run_id: int, now: datetime) -> bool:
     lease = now + timedelta(seconds=settings.REHOMING_LEASE_SECONDS)
     claimed = (
         RehomingRun.objects.filter(pk=run_id, status__in=UNFINISHED)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(status=RehomingRun.Status.RUNNING, lease_until=lease)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        .update(status=RehomingRun.Status.RUNNING, lease_expires_at=lease)
     )
     return bool(claimed)
 
@@ -196,7 +196,7 @@ def rehoming_run(run_id: int) -> RehomingRun | None:
     except Exception as error:
         logger.exception("rehoming run %s stopped", run.pk)
         RehomingRun.objects.filter(pk=run.pk).update(
-            status=RehomingRun.Status.FAILED, error=str(error)[:2000], lease_until=None
+            status=RehomingRun.Status.FAILED, error=str(error)[:2000], lease_expires_at=None
         )
         raise
     run.refresh_from_db()
@@ -271,20 +271,26 @@ def _batch(run: RehomingRun, planner: Planner, note: str, now: datetime) -> bool
     locked.moved += counts[Outcome.MOVED]
     locked.phone += counts[Outcome.PHONE]
     locked.cancelled += counts[Outcome.CANCELLED]
-    locked.lease_until = timezone.now() + timedelta(seconds=settings.REHOMING_LEASE_SECONDS)
-    locked.save(update_fields=["processed", "total", "moved", "phone", "cancelled", "lease_until"])
+    locked.lease_expires_at = timezone.now() + timedelta(seconds=settings.REHOMING_LEASE_SECONDS)
+    locked.save(
+        update_fields=["processed", "total", "moved", "phone", "cancelled", "lease_expires_at"]
+    )
     return True
 
 
 def _finish(run: RehomingRun) -> None:
-    run.status, run.finished_at, run.lease_until = RehomingRun.Status.DONE, timezone.now(), None
+    run.status, run.finished_at, run.lease_expires_at = (
+        RehomingRun.Status.DONE,
+        timezone.now(),
+        None,
+    )
     run.total = max(run.total, run.processed)
-    run.save(update_fields=["status", "finished_at", "lease_until", "total"])
+    run.save(update_fields=["status", "finished_at", "lease_expires_at", "total"])
 
 
 def runs_to_resume(now: datetime) -> list[int]:
     """Runs left unfinished by a stopped worker: lease passed, or never started after a minute."""
-    stale = Q(status=RehomingRun.Status.RUNNING, lease_until__lt=now) | Q(
+    stale = Q(status=RehomingRun.Status.RUNNING, lease_expires_at__lt=now) | Q(
         status=RehomingRun.Status.QUEUED, created_at__lt=now - timedelta(minutes=1)
     )
     return list(RehomingRun.objects.filter(stale).values_list("pk", flat=True))

@@ -428,7 +428,7 @@ class AgentPresence(models.Model):
     service_point = models.ForeignKey(
         ServicePoint, on_delete=models.CASCADE, related_name="presences"
     )
-    day = models.DateField(_("day"))
+    presence_on = models.DateField(_("day"))
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -442,17 +442,17 @@ class AgentPresence(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["day", "agent_id"]
+        ordering = ["presence_on", "agent_id"]
         verbose_name = _("agent presence")
         verbose_name_plural = _("agent presences")
         constraints = [
             models.UniqueConstraint(
-                fields=["service_point", "day", "agent"], name="presence_once_a_day"
+                fields=["service_point", "presence_on", "agent"], name="presence_once_a_day"
             )
         ]
 
     def __str__(self):
-        return f"{self.service_point_id} {self.day} {self.agent_id} {self.status}"
+        return f"{self.service_point_id} {self.presence_on} {self.agent_id} {self.status}"
 
 
 def staffing(
@@ -460,12 +460,12 @@ def staffing(
 ) -> dict[date, tuple[int, int]]:
     """(agents on site, agents teleworking) for each day with presences recorded."""
     rows = (
-        service_point.presences.filter(day__gte=start_on, day__lte=end_on)
+        service_point.presences.filter(presence_on__gte=start_on, presence_on__lte=end_on)
         .order_by()
-        .values("day")
+        .values("presence_on")
         .annotate(
             on_site=Count("id", filter=Q(status=AgentPresence.Status.ON_SITE)),
             remote=Count("id", filter=Q(status=AgentPresence.Status.TELEWORK)),
         )
     )
-    return {row["day"]: (row["on_site"], row["remote"]) for row in rows}
+    return {row["presence_on"]: (row["on_site"], row["remote"]) for row in rows}

@@ -369,13 +369,15 @@ def agent_presence_set(
     if not agent.roles.filter(service_point=service_point).exists():
         raise ValidationError({"agent": _("This agent does not work at this service point.")})
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
-    if AgentPresence.objects.filter(service_point=service_point, day=day, agent=agent).exists():
+    if AgentPresence.objects.filter(
+        service_point=service_point, presence_on=day, agent=agent
+    ).exists():
         raise ValidationError(
             _("%(agent)s is already recorded for %(day)s: remove that line first to correct it.")
             % {"agent": agent, "day": day.strftime("%d/%m/%Y")}
         )
     presence = AgentPresence.objects.create(
-        service_point=service_point, day=day, agent=agent, status=status, recorded_by=actor
+        service_point=service_point, presence_on=day, agent=agent, status=status, recorded_by=actor
     )
     audit_record(
         actor=actor,
@@ -400,7 +402,7 @@ def agent_presence_remove(*, presence: AgentPresence, actor) -> None:
         action="service_point.presence_removed",
         target=presence.service_point,
         agent=presence.agent_id,
-        day=presence.day.isoformat(),
+        day=presence.presence_on.isoformat(),
         status=presence.status,
     )
     presence.delete()

@@ -212,7 +212,7 @@ def manage_presences(request, point_id: int):
             return redirect(
                 f"{reverse('service_points:presences', args=[point.pk])}?day={form.cleaned_data['day']}"
             )
-    presences = point.presences.filter(day=day).select_related("agent")
+    presences = point.presences.filter(presence_on=day).select_related("agent")
     return render(
         request,
         "service_points/presences.html",
@@ -228,4 +228,6 @@ def remove_presence(request, point_id: int, presence_id: int):
     presence = get_object_or_404(AgentPresence, pk=presence_id, service_point=point)
     services.agent_presence_remove(presence=presence, actor=request.user)
     messages.success(request, _("The line is removed."))
-    return redirect(f"{reverse('service_points:presences', args=[point.pk])}?day={presence.day}")
+    return redirect(
+        f"{reverse('service_points:presences', args=[point.pk])}?day={presence.presence_on}"
+    )

@@ -115,12 +115,12 @@ def _world(*, commune_code: str, neighbour_code: str, network_slug: str, tag: st
     ticket = QueueTicket.objects.create(
         service_point=point,
         number=1,
-        service_day=timezone.localdate(timezone=point.time_zone),
+        issued_on=timezone.localdate(timezone=point.time_zone),
         label=f"Ticket {tag}",
     )
     presence = AgentPresence.objects.create(
         service_point=point,
-        day=timezone.localdate(),
+        presence_on=timezone.localdate(),
         agent=UserFactory(),
         status=AgentPresence.Status.ON_SITE,
     )
@@ -144,7 +144,7 @@ def _world(*, commune_code: str, neighbour_code: str, network_slug: str, tag: st
     call = CallFactory(person=person, campaign=campaign)
     # A try that heard a need, so that the call has a follow-up page.
     CallAttempt.objects.create(
-        call=call, at=now, step="person", outcome="reached", alone=True, needs_food=True
+        call=call, called_at=now, step="person", outcome="reached", alone=True, needs_food=True
     )
     lottery_entry = LotteryRequest.objects.create(
         reason=lottery_reason,

@@ -37,7 +37,7 @@ class OpeningRangeFactory(factory.django.DjangoModelFactory):
     weekday = 0
     opens_at = time(9)
     closes_at = time(12)
-    valid_from = date(2020, 1, 1)
+    starts_on = date(2020, 1, 1)
     slot_minutes = 30
     mode = Mode.ON_SITE
     agents_on_duty = 2

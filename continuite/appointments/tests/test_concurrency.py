@@ -139,7 +139,7 @@ def test_one_person_sending_twenty_bookings_at_once_gets_one(reference_data):
             weekday=weekday,
             opens_at=time(9),
             closes_at=time(12),
-            valid_from=date(2020, 1, 1),
+            starts_on=date(2020, 1, 1),
             agents_on_duty=1,
             reasons=[reason],
         )

@@ -57,15 +57,15 @@ def add(point, priority, agent, label=""):
 def test_tickets_are_numbered_per_service_point_and_local_day(clock, role, point):
     other = ServicePointFactory()
     QueueTicket.objects.create(
-        service_point=point, service_day=date(2030, 3, 4), number=41, priority=WALK_IN
+        service_point=point, issued_on=date(2030, 3, 4), number=41, priority=WALK_IN
     )
     numbers = [add(point, WALK_IN, role.user).number for _ in range(3)]
     assert numbers == [1, 2, 3] and add(other, WALK_IN, role.user).number == 1
-    assert QueueTicket.objects.filter(number=3).get().service_day == date(2030, 3, 5)
+    assert QueueTicket.objects.filter(number=3).get().issued_on == date(2030, 3, 5)
     # Just after midnight in Paris (still the 5th in UTC): a new day starts at 1.
     clock.now = datetime(2030, 3, 6, 0, 30, tzinfo=PARIS)
     ticket = add(point, WALK_IN, role.user)
-    assert (ticket.service_day, ticket.number) == (date(2030, 3, 6), 1)
+    assert (ticket.issued_on, ticket.number) == (date(2030, 3, 6), 1)
 
 
 def test_the_day_is_the_local_day_overseas(clock, role):
@@ -73,8 +73,8 @@ def test_the_day_is_the_local_day_overseas(clock, role):
     reunion = ServicePointFactory(departement_id="974")
     clock.now = datetime(2030, 3, 5, 21, 30, tzinfo=PARIS)
     assert reunion.time_zone == ZoneInfo("Indian/Reunion")
-    assert add(reunion, WALK_IN, role.user).service_day == date(2030, 3, 6)
-    assert add(role.service_point, WALK_IN, role.user).service_day == date(2030, 3, 5)
+    assert add(reunion, WALK_IN, role.user).issued_on == date(2030, 3, 6)
+    assert add(role.service_point, WALK_IN, role.user).issued_on == date(2030, 3, 5)
 
 
 def test_the_waiting_list_puts_emergencies_then_vulnerable_people_first(clock, role, point):

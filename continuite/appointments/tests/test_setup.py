@@ -37,8 +37,8 @@ def test_a_manager_adds_ranges_on_several_days_and_slots_appear(
         "mode": Mode.ON_SITE,
         "agents_on_duty": "2",
         "reasons": [str(reason.pk)],
-        "valid_from": "2026-01-01",
-        "valid_until": "",
+        "starts_on": "2026-01-01",
+        "ends_on": "",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(settings_url(manager.service_point), form)
@@ -75,7 +75,7 @@ def test_an_overlapping_range_is_refused(client, manager):
         "mode": Mode.ON_SITE,
         "agents_on_duty": "1",
         "reasons": [str(existing.reasons.get().pk)],
-        "valid_from": "2026-01-01",
+        "starts_on": "2026-01-01",
     }
     response = client.post(settings_url(manager.service_point), form)
     assert response.status_code == 400
@@ -133,7 +133,7 @@ def test_slots_shorter_than_a_reason_are_refused(client, manager):
         "mode": Mode.ON_SITE,
         "agents_on_duty": "1",
         "reasons": [str(reason.pk)],
-        "valid_from": "2026-01-01",
+        "starts_on": "2026-01-01",
     }
     response = client.post(settings_url(manager.service_point), form)
     assert response.status_code == 400 and response.context["range_form"].errors["slot_minutes"]

@@ -29,17 +29,17 @@ def opening_ranges(draw):
         opens = draw(times)
         length = draw(st.integers(1, 16)) * 15
         closes_minutes = min(opens.hour * 60 + opens.minute + length, 23 * 60 + 45)
-        valid_from = START + timedelta(days=draw(st.integers(0, 6)))
+        starts_on = START + timedelta(days=draw(st.integers(0, 6)))
         ranges.append(
             OpeningRange(
                 pk=pk,
                 weekday=draw(st.integers(0, 6)),
                 opens_at=opens,
                 closes_at=time(closes_minutes // 60, closes_minutes % 60),
-                valid_from=valid_from,
-                valid_until=draw(
+                starts_on=starts_on,
+                ends_on=draw(
                     st.one_of(
-                        st.none(), st.just(valid_from + timedelta(days=draw(st.integers(0, 10))))
+                        st.none(), st.just(starts_on + timedelta(days=draw(st.integers(0, 10))))
                     )
                 ),
                 slot_minutes=draw(st.sampled_from([10, 15, 20, 30, 45])),
@@ -167,8 +167,8 @@ def test_planned_slots_respect_every_rule(
         day = local_start.date()
         # Inside its range, on its weekday, within its validity.
         assert day.weekday() == opening_range.weekday
-        assert opening_range.valid_from <= day and (
-            opening_range.valid_until is None or day <= opening_range.valid_until
+        assert opening_range.starts_on <= day and (
+            opening_range.ends_on is None or day <= opening_range.ends_on
         )
         assert (
             opening_range.opens_at <= local_start.time()
@@ -228,7 +228,7 @@ def test_a_weekly_range_gives_every_slot_that_fits():
         weekday=0,
         opens_at=time(9),
         closes_at=time(12),
-        valid_from=START,
+        starts_on=START,
         slot_minutes=30,
         agents_on_duty=2,
     )
@@ -257,7 +257,7 @@ def test_overlapping_ranges_share_the_protocol():
             weekday=0,
             opens_at=time(9),
             closes_at=time(10),
-            valid_from=START,
+            starts_on=START,
             slot_minutes=60,
             agents_on_duty=3,
         )

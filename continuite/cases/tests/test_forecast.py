@@ -72,7 +72,7 @@ def build(now):
     for offset in range(5):
         AgentPresence.objects.create(
             service_point=a,
-            day=timezone.localdate(now) + timedelta(days=offset),
+            presence_on=timezone.localdate(now) + timedelta(days=offset),
             agent=agents[0],
             status=AgentPresence.Status.SICK,
         )

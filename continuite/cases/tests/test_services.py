@@ -258,7 +258,7 @@ def test_an_open_clock_stop_makes_the_case_wait_and_moves_its_deadline(worker):
     assert case.deadline_at == original + timedelta(days=4)
     assert "provisional" in case.deadline_explanation
     moved = case.events.get(kind=EventKind.DEADLINE_MOVED)
-    assert (moved.deadline_before, moved.deadline_after) == (original, case.deadline_at)
+    assert (moved.previous_deadline_at, moved.new_deadline_at) == (original, case.deadline_at)
     assert kinds(case) == [EventKind.CLOCK_STOPPED, EventKind.DEADLINE_MOVED]
     assert AuditLog.objects.filter(action="cases.clock_stop").count() == 1
 
@@ -437,7 +437,7 @@ def test_a_retroactive_window_moves_the_deadlines_it_covers_with_history(
     for unchanged in (other_type, elsewhere, received_after, old):
         assert moved[unchanged.pk] == timedelta(0)
     event = covered.events.get(kind=EventKind.DEADLINE_MOVED)
-    assert event.deadline_before == originals[covered.pk]
+    assert event.previous_deadline_at == originals[covered.pk]
     assert event.actor == worker
     assert "2020-306" in event.note
     covered.refresh_from_db()
@@ -502,7 +502,7 @@ def test_refresh_records_a_move_only_when_the_date_changes(worker):
     assert case_deadline_refresh(case, actor=worker, note="Correction") is True
     event = case.events.get()
     assert (event.kind, event.note, event.actor) == (EventKind.DEADLINE_MOVED, "Correction", worker)
-    assert event.deadline_after - event.deadline_before == timedelta(days=2)
+    assert event.new_deadline_at - event.previous_deadline_at == timedelta(days=2)
 
 
 def test_the_daily_refresh_moves_provisional_deadlines_without_history(worker):

@@ -40,7 +40,7 @@ def test_national_steering_declares_a_retroactive_suspension(
     # Ten days suspended (five before today, today, four after), the deadline moves by as many.
     assert case.deadline_at == before + timedelta(days=10)
     moved = CaseEvent.objects.get(case=case, kind="deadline_moved")
-    assert (moved.deadline_before, moved.deadline_after) == (before, case.deadline_at)
+    assert (moved.previous_deadline_at, moved.new_deadline_at) == (before, case.deadline_at)
     page = client.get(url).content.decode()
     assert "Ordonnance n° 2020-306 du 25 mars 2020" in page
 

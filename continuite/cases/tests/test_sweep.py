@@ -43,7 +43,7 @@ def test_the_silence_rule_is_recorded_once_the_deadline_has_passed(point, rule):
     assert late.status == Case.Status.IN_PROGRESS  # recorded, not decided: the agent acts
     assert report.silence_recorded == 1
     event = CaseEvent.objects.get(case=late, kind="silence_outcome")
-    assert str(rule.label) in event.note and event.deadline_before == late.deadline_at
+    assert str(rule.label) in event.note and event.previous_deadline_at == late.deadline_at
 
 
 def test_a_second_run_changes_nothing(point):

@@ -85,7 +85,7 @@ def _campaign_with_a_departement_named_by_a_formula():
         campaign=campaign,
         person=RegisteredPersonFactory(register=RegisterFactory(commune=place), commune=place),
         commune=place,
-        since=datetime(2025, 2, 1, 9, tzinfo=UTC),
+        due_at=datetime(2025, 2, 1, 9, tzinfo=UTC),
     )
     return campaign
 

@@ -186,7 +186,7 @@ class Call(models.Model):
         verbose_name=_("reserved by"),
         db_index=False,
     )
-    reserved_until = models.DateTimeField(_("reserved until"), null=True, blank=True)
+    reservation_ends_at = models.DateTimeField(_("reserved until"), null=True, blank=True)
     step = models.CharField(_("step"), max_length=10, choices=Step.choices, default=Step.PERSON)
     tries = models.PositiveSmallIntegerField(_("tries at this step"), default=0)
     status = models.CharField(
@@ -216,8 +216,8 @@ class Call(models.Model):
             ),
             models.CheckConstraint(
                 name="call_reservation",
-                condition=Q(reserved_by__isnull=True, reserved_until__isnull=True)
-                | Q(reserved_by__isnull=False, reserved_until__isnull=False),
+                condition=Q(reserved_by__isnull=True, reservation_ends_at__isnull=True)
+                | Q(reserved_by__isnull=False, reservation_ends_at__isnull=False),
             ),
         ]
         indexes = [
@@ -234,8 +234,8 @@ class Call(models.Model):
                 fields=["reserved_by"], condition=Q(reserved_by__isnull=False), name="call_reserved"
             ),
             models.Index(
-                fields=["reserved_until"],
-                condition=Q(reserved_until__isnull=False),
+                fields=["reservation_ends_at"],
+                condition=Q(reservation_ends_at__isnull=False),
                 name="call_reservation_ends",
             ),
         ]
@@ -254,8 +254,8 @@ class Call(models.Model):
 
     def reserved_by_other(self, user, now) -> bool:
         return (
-            self.reserved_until is not None
-            and self.reserved_until > now
+            self.reservation_ends_at is not None
+            and self.reservation_ends_at > now
             and self.reserved_by_id != user.pk
         )
 
@@ -264,7 +264,7 @@ class CallAttempt(models.Model):
     """One try at one step of a call, with the structured outcome form."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="attempts")
-    at = models.DateTimeField(_("at"))
+    called_at = models.DateTimeField(_("at"))
     caller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -294,7 +294,7 @@ class CallAttempt(models.Model):
     )
 
     class Meta:
-        ordering = ["at", "pk"]
+        ordering = ["called_at", "pk"]
         verbose_name = _("call attempt")
         verbose_name_plural = _("call attempts")
         constraints = [
@@ -403,7 +403,7 @@ class Reach(models.Model):
     )
     person = models.ForeignKey(RegisteredPerson, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", db_index=False)
-    since = models.DateTimeField(_("to reach since"))
+    due_at = models.DateTimeField(_("to reach since"))
     reached_at = models.DateTimeField(_("first reached at"), null=True, blank=True)
     call = models.ForeignKey(
         Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
@@ -418,7 +418,7 @@ class Reach(models.Model):
         indexes = [
             models.Index(
                 fields=["campaign", "commune"],
-                include=["since", "reached_at"],
+                include=["due_at", "reached_at"],
                 name="reach_campaign_commune",
             ),
         ]

@@ -171,20 +171,16 @@ class Criterion(models.TextChoices):
 MINIMUM_AGE = {Criterion.AGED_65: 65, Criterion.UNFIT_60: 60, Criterion.DISABLED: 18}
 
 
-def age_on(date_of_birth: date, day: date) -> int:
-    return (
-        day.year
-        - date_of_birth.year
-        - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
-    )
+def age_on(born_on: date, day: date) -> int:
+    return day.year - born_on.year - ((day.month, day.day) < (born_on.month, born_on.day))
 
 
-def match_key(last_name: str, first_name: str, date_of_birth: date | None) -> str:
+def match_key(last_name: str, first_name: str, born_on: date | None) -> str:
     """Names folded (case, accents, hyphens, order) with the date of birth: "dupont marie|1941-03-02"."""
-    if date_of_birth is None:
+    if born_on is None:
         return ""
     words = sorted(normalize_name(f"{last_name} {first_name}").split())
-    return f"{' '.join(words)}|{date_of_birth.isoformat()}"
+    return f"{' '.join(words)}|{born_on.isoformat()}"
 
 
 class RegisteredPersonQuerySet(models.QuerySet):
@@ -201,7 +197,7 @@ class RegisteredPersonQuerySet(models.QuerySet):
 
     def purge_due(self, today: date):
         """Ended registrations whose retention period is over."""
-        return self.filter(purged_on__isnull=True, purge_after__lte=today)
+        return self.filter(purged_on__isnull=True, purge_due_on__lte=today)
 
     def acknowledgments_pending(self):
         """Third parties' requests not acknowledged yet, the oldest first."""
@@ -253,7 +249,7 @@ class RegisteredPerson(models.Model):
     )
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    born_on = models.DateField(_("date of birth"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     postcode = models.CharField(_("postcode"), max_length=5, blank=True)
     commune = models.ForeignKey(
@@ -281,7 +277,7 @@ class RegisteredPerson(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     status_on = models.DateField(_("status since"))
-    purge_after = models.DateField(_("data purged on"), null=True, blank=True, db_index=True)
+    purge_due_on = models.DateField(_("data purged on"), null=True, blank=True, db_index=True)
     purged_on = models.DateField(_("purged on"), null=True, blank=True)
     match_key = models.CharField(max_length=300, blank=True, db_index=True, editable=False)
     # Whoever last worked a call of the person: their caller next time, when possible.
@@ -323,7 +319,7 @@ class RegisteredPerson(models.Model):
                 name="registered_person_identified_until_purged",
                 condition=Q(purged_on__isnull=False)
                 | (
-                    Q(date_of_birth__isnull=False, consent_on__isnull=False)
+                    Q(born_on__isnull=False, consent_on__isnull=False)
                     & ~Q(last_name="")
                     & ~Q(consent_form="")
                 ),
@@ -338,13 +334,13 @@ class RegisteredPerson(models.Model):
             # Only an ended registration is purged.
             models.CheckConstraint(
                 name="registered_person_purge_when_ended",
-                condition=Q(status="active", purge_after__isnull=True, purged_on__isnull=True)
-                | (~Q(status="active") & Q(purge_after__isnull=False)),
+                condition=Q(status="active", purge_due_on__isnull=True, purged_on__isnull=True)
+                | (~Q(status="active") & Q(purge_due_on__isnull=False)),
             ),
         ]
         indexes = [
             models.Index(fields=["register", "status"], name="registered_person_status"),
-            models.Index(fields=["date_of_birth", "phone"], name="registered_person_phone"),
+            models.Index(fields=["born_on", "phone"], name="registered_person_phone"),
         ]
 
     def __str__(self):
@@ -368,7 +364,7 @@ class RegisteredPerson(models.Model):
         return due is not None and self.acknowledged_on is None and today > due
 
     def age(self, today: date) -> int | None:
-        return age_on(self.date_of_birth, today) if self.date_of_birth else None
+        return age_on(self.born_on, today) if self.born_on else None
 
     def purge_date_for(self, status: str, on: date) -> date:
         """When the data goes, by the register's retention rule for that end of registration."""

@@ -70,7 +70,7 @@ class RegisteredPersonFactory(factory.django.DjangoModelFactory):
     register = factory.SubFactory(RegisterFactory)
     last_name = factory.Sequence(lambda n: f"Testeuse{n}")
     first_name = "Paulette"
-    date_of_birth = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=80 * 365))
+    born_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=80 * 365))
     address = "1 rue Fictive"
     postcode = "69001"
     commune = factory.LazyFunction(lyon_1er)
@@ -81,9 +81,7 @@ class RegisteredPersonFactory(factory.django.DjangoModelFactory):
     consent_form = RegisteredPerson.ConsentForm.PHONE
     status = RegisteredPerson.Status.ACTIVE
     status_on = factory.SelfAttribute("consent_on")
-    match_key = factory.LazyAttribute(
-        lambda p: match_key(p.last_name, p.first_name, p.date_of_birth)
-    )
+    match_key = factory.LazyAttribute(lambda p: match_key(p.last_name, p.first_name, p.born_on))
 
     class Params:
         third_party = factory.Trait(
@@ -104,12 +102,12 @@ class RegisteredPersonFactory(factory.django.DjangoModelFactory):
         withdrawn = factory.Trait(
             status=RegisteredPerson.Status.WITHDRAWN,
             status_on=factory.LazyFunction(timezone.localdate),
-            purge_after=factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=1)),
+            purge_due_on=factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=1)),
         )
         purge_due = factory.Trait(
             status=RegisteredPerson.Status.MOVED,
             status_on=date(2020, 1, 15),
-            purge_after=date(2020, 4, 15),
+            purge_due_on=date(2020, 4, 15),
         )
 
 
@@ -130,7 +128,7 @@ def twins_in_lyon(last_name: str, **theirs) -> tuple[RegisteredPerson, Registere
     other = RegisteredPersonFactory(
         register=RegisterFactory(commune=lyon_2),
         last_name=last_name,
-        date_of_birth=mine.date_of_birth,
+        born_on=mine.born_on,
         commune=lyon_2,
         postcode="69002",
         **theirs,

@@ -84,18 +84,18 @@ def test_a_caller_reserves_then_releases_a_call(client, caller, call):
     response = client.post(reverse("outreach:call_reserve", args=[call.pk]))
     assert response.status_code == 302
     call.refresh_from_db()
-    assert call.reserved_by == caller and call.reserved_until > timezone.now()
+    assert call.reserved_by == caller and call.reservation_ends_at > timezone.now()
     html = client.get(reverse("outreach:calls")).content.decode()
     assert "appel vous est réservé" in html
     assert reverse("outreach:call_release", args=[call.pk]) in html
     client.post(reverse("outreach:call_release", args=[call.pk]))
     call.refresh_from_db()
-    assert call.reserved_by is None and call.reserved_until is None
+    assert call.reserved_by is None and call.reservation_ends_at is None
 
 
 def test_a_call_reserved_by_another_caller_cannot_be_reserved(client, caller, call):
     other = CallerProfileFactory().user
-    call.reserved_by, call.reserved_until = other, timezone.now() + timedelta(minutes=20)
+    call.reserved_by, call.reservation_ends_at = other, timezone.now() + timedelta(minutes=20)
     call.save()
     client.force_login(caller)
     html = client.get(reverse("outreach:calls")).content.decode()
@@ -177,7 +177,7 @@ def test_bad_input_is_refused_and_nothing_is_saved(client, caller, call, data, m
 
 def test_a_call_reserved_by_someone_else_cannot_be_recorded(client, caller, call):
     call.reserved_by = CallerProfileFactory().user
-    call.reserved_until = timezone.now() + timedelta(minutes=20)
+    call.reservation_ends_at = timezone.now() + timedelta(minutes=20)
     call.save()
     client.force_login(caller)
     response = client.post(sheet(call), REACHED)

@@ -197,7 +197,7 @@ def test_reservations_not_worked_expire_and_go_back():
     assert reservations_expire(now=now + timedelta(minutes=29)) == 0
     assert reservations_expire(now=now + timedelta(minutes=30)) == 1
     call.refresh_from_db()
-    assert (call.reserved_by, call.reserved_until) == (None, None)
+    assert (call.reserved_by, call.reservation_ends_at) == (None, None)
     call_reserve(call=call, caller=UserFactory(), now=now + timedelta(minutes=31))
 
 

@@ -108,7 +108,7 @@ def test_the_list_gives_people_to_reach_and_the_share_reached_within_24_hours(
             campaign=campaign_a,
             person=person,
             commune=person.commune,
-            since=since,
+            due_at=since,
             reached_at=since + timedelta(hours=hours) if hours else None,
         )
     client.force_login(manager_a)

@@ -121,7 +121,7 @@ def test_a_reached_person_resolves_the_call():
     attempt = call_attempt_record(call=call, caller=caller, outcome=Outcome.REACHED, alone=True)
     call.refresh_from_db()
     assert (call.status, call.caller, attempt.step) == (Call.Status.RESOLVED, caller, Step.PERSON)
-    assert call.resolved_at == attempt.at
+    assert call.resolved_at == attempt.called_at
 
 
 def test_an_outcome_form_without_its_required_answer_is_refused_and_nothing_saved():
@@ -158,7 +158,7 @@ def test_no_answers_climb_the_ladder_and_the_call_stays_open():
 
 def test_a_call_reserved_by_someone_else_cannot_be_recorded():
     now = timezone.now()
-    call = CallFactory(reserved_by=UserFactory(), reserved_until=now + timedelta(minutes=10))
+    call = CallFactory(reserved_by=UserFactory(), reservation_ends_at=now + timedelta(minutes=10))
     with pytest.raises(ValidationError):
         call_attempt_record(call=call, caller=UserFactory(), outcome=Outcome.NO_ANSWER, now=now)
     assert not CallAttempt.objects.exists()

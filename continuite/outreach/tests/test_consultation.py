@@ -36,7 +36,7 @@ def identifying(person) -> list[str]:
         person.last_name.upper(),
         person.first_name,
         person.address,
-        person.date_of_birth.strftime("%d/%m/%Y"),
+        person.born_on.strftime("%d/%m/%Y"),
         display_phone(person.phone),
         "Octave Voisinfictif",
     ]

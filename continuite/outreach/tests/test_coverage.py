@@ -54,7 +54,7 @@ def reach(campaign, commune_code, since, after=None, *, register=None, **person)
         campaign=campaign,
         person=person,
         commune=place,
-        since=since,
+        due_at=since,
         reached_at=None if after is None else since + after,
     )
 
@@ -191,7 +191,7 @@ def test_the_unreached_list_waits_longest_first_names_in_scope_only_and_is_logge
 ):
     unreached = list(
         Reach.objects.filter(campaign=campaign, reached_at__isnull=True)
-        .order_by("since")
+        .order_by("due_at")
         .select_related("person")
     )
     paris, lyon = unreached

@@ -31,10 +31,10 @@ def registers():
 def test_the_same_name_and_date_of_birth_match_across_registers(registers):
     town, caf, _other = registers
     a = RegisteredPersonFactory(
-        register=town, last_name="Dupré-Lefèvre", first_name="Éliane", date_of_birth=BORN
+        register=town, last_name="Dupré-Lefèvre", first_name="Éliane", born_on=BORN
     )
     b = RegisteredPersonFactory(
-        register=caf, last_name="DUPRE LEFEVRE", first_name="eliane", date_of_birth=BORN
+        register=caf, last_name="DUPRE LEFEVRE", first_name="eliane", born_on=BORN
     )
     assert list(services.matches_for(a)) == [b]
     assert list(services.matches_for(b)) == [a]
@@ -42,11 +42,11 @@ def test_the_same_name_and_date_of_birth_match_across_registers(registers):
 
 def test_the_same_phone_and_date_of_birth_match_even_under_another_name(registers):
     town, caf, _other = registers
-    a = RegisteredPersonFactory(register=town, date_of_birth=BORN, phone="+33199000001")
+    a = RegisteredPersonFactory(register=town, born_on=BORN, phone="+33199000001")
     b = RegisteredPersonFactory(
         register=caf,
         last_name="Nom-de-naissance",
-        date_of_birth=BORN,
+        born_on=BORN,
         phone="+33426000000",
         other_phone="+33199000001",
     )
@@ -55,10 +55,10 @@ def test_the_same_phone_and_date_of_birth_match_even_under_another_name(register
 
 def test_no_match_without_the_same_date_of_birth_nor_within_the_register_nor_once_ended(registers):
     town, caf, _other = registers
-    a = RegisteredPersonFactory(register=town, last_name="Fictive", date_of_birth=BORN)
-    RegisteredPersonFactory(register=caf, last_name="Fictive", date_of_birth=date(1938, 5, 18))
-    RegisteredPersonFactory(register=town, phone=a.phone, date_of_birth=BORN)
-    ended = RegisteredPersonFactory(register=caf, last_name="Fictive", date_of_birth=BORN)
+    a = RegisteredPersonFactory(register=town, last_name="Fictive", born_on=BORN)
+    RegisteredPersonFactory(register=caf, last_name="Fictive", born_on=date(1938, 5, 18))
+    RegisteredPersonFactory(register=town, phone=a.phone, born_on=BORN)
+    ended = RegisteredPersonFactory(register=caf, last_name="Fictive", born_on=BORN)
     services.person_withdraw(person=ended, on=timezone.localdate(), actor=None)
     assert list(services.matches_for(a)) == []
 
@@ -66,8 +66,7 @@ def test_no_match_without_the_same_date_of_birth_nor_within_the_register_nor_onc
 def test_sharing_links_two_records_and_merges_existing_plans(registers):
     town, caf, villeurbanne = registers
     a, b, c = (
-        RegisteredPersonFactory(register=r, last_name="Fictive", date_of_birth=BORN)
-        for r in registers
+        RegisteredPersonFactory(register=r, last_name="Fictive", born_on=BORN) for r in registers
     )
     plan = services.share_call_plan(first=a, second=b, actor=None)
     assert {p.pk for p in plan.people.all()} == {a.pk, b.pk}
@@ -78,7 +77,7 @@ def test_sharing_links_two_records_and_merges_existing_plans(registers):
         second=RegisteredPersonFactory(
             register=RegisterFactory(commune=Commune.objects.get(code="69382")),
             last_name="Fictive",
-            date_of_birth=BORN,
+            born_on=BORN,
         ),
         actor=None,
     )
@@ -90,8 +89,8 @@ def test_sharing_links_two_records_and_merges_existing_plans(registers):
 
 def test_sharing_is_refused_between_records_that_do_not_match(registers):
     town, caf, _other = registers
-    a = RegisteredPersonFactory(register=town, date_of_birth=BORN)
-    b = RegisteredPersonFactory(register=caf, date_of_birth=date(1940, 1, 1))
+    a = RegisteredPersonFactory(register=town, born_on=BORN)
+    b = RegisteredPersonFactory(register=caf, born_on=date(1940, 1, 1))
     with pytest.raises(ValidationError, match="pas la même personne"):
         services.share_call_plan(first=a, second=b, actor=None)
     assert not CallPlan.objects.exists()

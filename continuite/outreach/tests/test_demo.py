@@ -41,7 +41,7 @@ def test_the_demo_register_holds_about_200_valid_synthetic_people_once():
     assert all(p.age(today) >= MINIMUM_AGE[p.criterion] for p in people)
     assert all(p.phone.startswith("+3319900") for p in people)  # the range kept for fiction
     assert len({p.match_key for p in people}) == DEMO_PEOPLE
-    assert any(not p.is_active and p.purge_after for p in people)
+    assert any(not p.is_active and p.purge_due_on for p in people)
     assert "unchanged" in demo_registers()
     assert register.people.count() == DEMO_PEOPLE
 
@@ -113,7 +113,9 @@ def test_the_demo_campaign_has_two_days_of_calls_worked_and_todays_lists(
         request.origin == "outreach" and request.service_point == point
         for request in CallbackRequest.objects.all()
     )
-    assert not CallAttempt.objects.filter(call__campaign=campaign, at__date__gte=today).exists()
+    assert not CallAttempt.objects.filter(
+        call__campaign=campaign, called_at__date__gte=today
+    ).exists()
 
     # Today's calls are given to the town hall's callers, and each one's list shows calls.
     todays = Call.objects.filter(campaign=campaign, due_on=today)

@@ -76,14 +76,14 @@ def test_ending_a_registration_sets_the_purge_date_by_the_registers_rule(status,
     services.person_end(person=person, status=status, on=on, actor=None)
     person.refresh_from_db()
     assert (person.status, person.status_on) == (status, on)
-    assert person.purge_after == {0: on, 3: date(2021, 2, 28)}[months]
+    assert person.purge_due_on == {0: on, 3: date(2021, 2, 28)}[months]
 
 
 def test_a_network_register_has_its_own_retention_rule():
     register = NetworkRegisterFactory(retention_months_withdrawn=1)
     person = RegisteredPersonFactory(register=register, consent_on=date(2020, 1, 2))
     services.person_withdraw(person=person, on=date(2020, 3, 31), actor=None)
-    assert person.purge_after == date(2020, 4, 30)
+    assert person.purge_due_on == date(2020, 4, 30)
 
 
 def test_withdrawal_stops_everything():
@@ -114,7 +114,7 @@ def test_an_end_date_in_the_future_is_refused_and_nothing_changes():
             person=person, on=timezone.localdate() + timedelta(days=1), actor=None
         )
     person.refresh_from_db()
-    assert person.is_active and person.purge_after is None
+    assert person.is_active and person.purge_due_on is None
 
 
 def test_the_purge_waits_for_the_end_of_the_retention_period():
@@ -128,7 +128,7 @@ def test_the_purge_waits_for_the_end_of_the_retention_period():
     person.refresh_from_db()
     assert person.purged_on == date(2021, 2, 28)
     # Nothing identifying stays; the counts do.
-    assert (person.last_name, person.first_name, person.date_of_birth) == ("", "", None)
+    assert (person.last_name, person.first_name, person.born_on) == ("", "", None)
     assert (person.address, person.phone, person.match_key) == ("", "", "")
     assert not ContactPerson.objects.filter(person=person).exists()
     assert RegisteredPerson.objects.filter(status="deceased", purged_on__isnull=False).count() == 1

@@ -36,5 +36,5 @@ def test_the_database_refuses_two_active_records_of_one_person_in_a_register():
         RegisteredPersonFactory(
             register=person.register,
             last_name=person.last_name,
-            date_of_birth=person.date_of_birth,
+            born_on=person.born_on,
         )

@@ -141,14 +141,14 @@ def test_every_read_is_logged_with_who_when_and_why(client, commune_a):
         (agent, str(person.pk), "campaign_call"),
         (agent, str(person.pk), "report"),
     ]
-    assert all(r.at >= before and r.details["note"] == "canicule" for r in reads)
+    assert all(r.occurred_at >= before and r.details["note"] == "canicule" for r in reads)
 
 
 def form(**overrides):
     return {
         "last_name": "Fictif",
         "first_name": "Gaston",
-        "date_of_birth": "1940-02-03",
+        "born_on": "1940-02-03",
         "address": "5 rue Inventée",
         "postcode": "69001",
         "commune_name": "",
@@ -179,13 +179,13 @@ def test_an_agent_registers_a_person_through_the_form(client, commune_a):
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"date_of_birth": "2099-01-01"}, "date_of_birth"),
+        ({"born_on": "2099-01-01"}, "born_on"),
         ({"phone": "12"}, "phone"),
         ({"contact_name": "Rose", "contact_phone": "allo"}, "contact_phone"),
         ({"registered_by": "third_party", "request_received_on": "2020-11-02"}, "requester_name"),
         ({"consent_on": ""}, "consent_on"),
         ({"postcode": "99999"}, "commune_name"),
-        ({"criterion": "disabled", "date_of_birth": "2015-01-01"}, "criterion"),
+        ({"criterion": "disabled", "born_on": "2015-01-01"}, "criterion"),
     ],
 )
 def test_bad_input_on_the_form_is_refused_with_a_message_and_nothing_saved(
@@ -234,7 +234,7 @@ def test_acknowledging_and_ending_from_the_record(client, commune_a):
     client.post(person_url(person, "outreach:end"), {"status": "moved", "on": today})
     person.refresh_from_db()
     assert person.acknowledged_on == timezone.localdate()
-    assert person.status == "moved" and person.purge_after is not None
+    assert person.status == "moved" and person.purge_due_on is not None
 
 
 def test_a_purged_record_is_gone_from_the_pages(client, commune_a):
@@ -257,7 +257,7 @@ def test_the_shared_call_plan_from_the_record(client, commune_a):
     twin = RegisteredPersonFactory(
         register=NetworkRegisterFactory(),
         last_name=person.last_name,
-        date_of_birth=person.date_of_birth,
+        born_on=person.born_on,
     )
     # The agent also works at the CAF: its register is one they read.
     RoleFactory(user=agent, service_point=ServicePointFactory(network=twin.register.network))
@@ -319,7 +319,7 @@ def test_changing_a_record_is_a_logged_read_and_bad_input_changes_nothing(client
     assert response.status_code == 200 and person.address in response.content.decode()
     assert AuditLog.objects.filter(action=READ_ACTION, target_id=str(person.pk)).count() == 1
     data = form(last_name=person.last_name, first_name=person.first_name)
-    data["date_of_birth"] = person.date_of_birth.isoformat()
+    data["born_on"] = person.born_on.isoformat()
     response = client.post(url, {**data, "phone": "pas un numéro"})
     assert response.status_code == 400
     person.refresh_from_db()

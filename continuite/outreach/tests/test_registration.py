@@ -28,7 +28,7 @@ def values(**overrides):
     return {
         "last_name": "Fictif",
         "first_name": "Marcel",
-        "date_of_birth": years_ago(78),
+        "born_on": years_ago(78),
         "address": "3 rue Imaginaire",
         "postcode": "69001",
         "commune": lyon_1er(),
@@ -63,8 +63,8 @@ def test_it_registers_a_person_with_normalised_phones_and_a_contact():
     register = RegisterFactory()
     person = services.person_register(register=register, actor=None, **values())
     assert person.phone == "+33199001234"
-    assert person.match_key == f"fictif marcel|{person.date_of_birth.isoformat()}"
-    assert person.is_active and person.purge_after is None
+    assert person.match_key == f"fictif marcel|{person.born_on.isoformat()}"
+    assert person.is_active and person.purge_due_on is None
     [contact] = person.contacts.all()
     assert (contact.name, contact.phone) == ("Anne Fictive", "+33199004321")
     assert AuditLog.objects.filter(
@@ -88,9 +88,9 @@ def test_an_overseas_number_is_read_in_its_own_numbering_plan():
 def test_it_refuses_a_date_of_birth_in_the_future():
     refused(
         RegisterFactory(),
-        "date_of_birth",
+        "born_on",
         "dans le futur",
-        date_of_birth=today() + timedelta(days=1),
+        born_on=today() + timedelta(days=1),
     )
 
 
@@ -147,13 +147,11 @@ def test_the_age_criteria_are_checked_against_the_date_of_birth(criterion, age, 
     born = years_ago(age + 1, days=-1)
     if accepted:
         person = services.person_register(
-            register=register, actor=None, **values(criterion=criterion, date_of_birth=born)
+            register=register, actor=None, **values(criterion=criterion, born_on=born)
         )
         assert person.age(today()) == age
     else:
-        refused(
-            register, "criterion", "ce critère demande", criterion=criterion, date_of_birth=born
-        )
+        refused(register, "criterion", "ce critère demande", criterion=criterion, born_on=born)
 
 
 def test_every_error_is_given_at_once():

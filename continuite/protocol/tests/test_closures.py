@@ -201,7 +201,7 @@ def test_fewer_agents_rehome_only_the_appointments_in_excess(scene):
     role = RoleFactory(service_point=scene.point, agent=True)
     day = first.starts_at.astimezone(scene.point.time_zone).date()
     AgentPresence.objects.create(
-        service_point=scene.point, day=day, agent=role.user, status="on_site"
+        service_point=scene.point, presence_on=day, agent=role.user, status="on_site"
     )
     report = slots_sync(service_point=scene.point)
     assert first.slot_id in report.over_capacity
