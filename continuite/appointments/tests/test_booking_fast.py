@@ -189,7 +189,7 @@ def test_a_form_sent_again_after_a_refusal_page_still_finds_its_booking(client):
     assert first["Location"] == again["Location"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.postgresql
 def test_the_same_form_sent_twice_at_once_books_once(reference_data):
     """Both pass the checks; the second insert of the key waits for the first and fails."""
     reason = ReasonFactory(max_active_per_person=5)

@@ -8,11 +8,7 @@ from django.db import connection
 from continuite.appointments.models import PhoneCode
 from continuite.appointments.verification import TooManyCodes, phone_code_send
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
-    ),
-]
+pytestmark = pytest.mark.postgresql
 
 PHONE = "+33612345678"
 

@@ -328,7 +328,7 @@ def test_a_post_without_csrf_token_is_refused(clock, role, point):
 # --- Under real concurrency ------------------------------------------------------------
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.postgresql
 def test_agents_adding_tickets_at_the_same_instant_get_numbers_that_follow(reference_data):
     point = ServicePointFactory()
     count = 12
