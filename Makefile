@@ -38,7 +38,7 @@ lint: $(STAMP)
 # Test processes per database (pytest-xdist): one per core. Each process has its own test
 # database, Celery queue and live server port; a test module stays in one process.
 TEST_PROCESSES ?= auto
-PYTEST := $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist loadfile
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist loadgroup
 
 test: $(STAMP) lint  ## Lint, then the whole suite on PostgreSQL and on the embedded SQLite
 	DATABASE_URL=$(PG_URL) $(PYTEST)

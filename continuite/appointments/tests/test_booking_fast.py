@@ -19,6 +19,7 @@ from continuite.appointments import services
 from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
 from continuite.appointments.services import appointment_book
 from continuite.core import ratelimit
+from continuite.notifications import services as notification_services
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
@@ -26,8 +27,10 @@ from .factories import OpeningRangeFactory, ReasonFactory
 
 # On PostgreSQL, outside a transaction (as a request books): the slot and the reason with what
 # the checks read, then the person, their active appointments, the seat, the appointment, its
-# history line and its SMS in one statement, each its own transaction. SQLite: one
-# transaction of ORM statements.
+# history line and its SMS in one statement, each its own transaction. SQLite, one
+# transaction of ORM statements: BEGIN, the same read of the slot and the reason, the person,
+# the count of their active appointments, the seat, the appointment, its history line, its SMS
+# in a savepoint (three statements), COMMIT.
 BOOKING_STATEMENTS = 2 if connection.vendor == "postgresql" else 11
 # The page reads nothing more on the way to the confirmation.
 POST_STATEMENTS = BOOKING_STATEMENTS
@@ -83,9 +86,11 @@ def form(slot, reason, **fields):
 @pytest.fixture
 def queued(monkeypatch):
     """The messages handed to the worker: their delivery is the worker's statements, not the
-    booking's (tasks run eagerly in tests, as soon as a booking outside a transaction is made)."""
+    booking's (tasks run eagerly in tests, as soon as a booking outside a transaction is made).
+    The booking in one statement queues them itself; in steps (SQLite), through the outbox."""
     ids = []
     monkeypatch.setattr(services, "deliveries_queue", ids.extend)
+    monkeypatch.setattr(notification_services, "deliveries_queue", ids.extend)
     return ids
 
 
