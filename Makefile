@@ -35,8 +35,14 @@ lint: $(STAMP)
 		EMAIL_HOST=smtp.example.org DEFAULT_FROM_EMAIL=ne-pas-repondre@example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-test: $(STAMP) lint  ## Unit, PostgreSQL, Celery worker and browser tests
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q
+# Test processes per database (pytest-xdist): one per core. Each process has its own test
+# database, Celery queue and live server port; a test module stays in one process.
+TEST_PROCESSES ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist loadgroup
+
+test: $(STAMP) lint  ## Lint, then the whole suite on PostgreSQL and on the embedded SQLite
+	DATABASE_URL=$(PG_URL) $(PYTEST)
+	env -u DATABASE_URL $(PYTEST)
 
 bench-search: $(STAMP)  ## 20 nearest open counters for 1,000 random postcodes, national directory in PostgreSQL
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/continuite_bench $(BIN)/python bench/search.py

@@ -1,10 +1,16 @@
-"""Shared test fixtures: the territory loaded once per test database, a real Celery worker."""
+"""Shared test fixtures: the territory loaded once per test database, a real Celery worker.
+
+The suite runs on PostgreSQL (DATABASE_URL set) and on the embedded SQLite (unset, as the demo
+runs). A test that only holds on one of them says so with its marker, `postgresql` or `sqlite`,
+and is deselected on the other database here: the one place that decides it.
+"""
 
 import itertools
 import os
 import socket
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -15,6 +21,39 @@ from celery.signals import task_postrun
 from continuite.celery import app
 from continuite.core.services import territory_load
 from continuite.notifications.tasks import deliver_message
+
+# Markers named after the database (connection.vendor) a test only holds on.
+DATABASE_MARKERS = ("postgresql", "sqlite")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests marked for the other database than the one this run is on."""
+    from django.db import connection
+
+    kept, deselected = [], []
+    for item in items:
+        only_on = {name for name in DATABASE_MARKERS if item.get_closest_marker(name)}
+        (deselected if only_on and connection.vendor not in only_on else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request):
+    """On SQLite the test database is a file under var/ (named per xdist worker by
+    pytest-django): make its directory, and drop the write-ahead log an interrupted run may have
+    left beside it, which SQLite would otherwise replay into the new database."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    name = Path(database["TEST"]["NAME"])
+    name.parent.mkdir(parents=True, exist_ok=True)
+    if not request.config.getvalue("reuse_db"):
+        for sidecar in (f"{name}-wal", f"{name}-shm"):
+            Path(sidecar).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -129,7 +129,8 @@ TEMPLATES = [
     }
 ]
 
-# Database: SQLite under var/ unless DATABASE_URL is set (PostgreSQL in production).
+# Database: SQLite under var/ unless DATABASE_URL is set (PostgreSQL in production; a
+# sqlite:/// URL names another SQLite file, as the test worker processes do).
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
@@ -137,29 +138,37 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # The ORM binds parameters in the client and never prepares; the booking's hot
-        # statements (appointments.booking) bind them on the server and are prepared after 5
-        # runs on a connection. Behind PgBouncer in transaction mode, that needs its
-        # max_prepared_statements (1.21+), or DATABASE_PREPARED_STATEMENTS=false.
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-            5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
-        )
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "continuite.sqlite3",
-            # A transaction takes the write lock when it begins, waiting for it up to `timeout`
-            # seconds: a deferred one that read first could not wait and failed with
-            # « database is locked » when another write came first (bookings in a burst).
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL;",
-            },
+            # Tests on a file, as the demo runs, not in memory: threads and worker processes
+            # then share it and lock it as the demo does (pytest-xdist suffixes it per worker).
+            "TEST": {"NAME": VAR_DIR / "test_continuite.sqlite3"},
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The ORM binds parameters in the client and never prepares; the booking's hot
+    # statements (appointments.booking) bind them on the server and are prepared after 5
+    # runs on a connection. Behind PgBouncer in transaction mode, that needs its
+    # max_prepared_statements (1.21+), or DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction takes the write lock when it begins, waiting for it up to `timeout`
+    # seconds: a deferred one that read first could not wait and failed with
+    # « database is locked » when another write came first (bookings in a burst). WAL lets
+    # readers go on while one writes; NORMAL syncs at checkpoints, not at every commit (a
+    # power cut may lose the last commits, never corrupt the file).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and Celery: Redis when REDIS_URL is set.

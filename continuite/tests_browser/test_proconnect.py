@@ -16,7 +16,11 @@ from playwright.sync_api import expect
 from continuite.accounts.models import User
 from continuite.accounts.tests.factories import RoleFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference_data")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("reference_data"),
+    pytest.mark.xdist_group("proconnect"),  # one process installs and runs the provider
+]
 
 PROVIDER_DIR = Path(__file__).parent / "oidc_provider"
 CLIENT_ID = "continuite-tests"

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from continuite.appointments import services
 from continuite.appointments.models import Appointment, AppointmentEvent, Mode, Slot
+from continuite.notifications import services as notification_services
 from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
@@ -23,8 +24,10 @@ from .helpers import all_at_once, book, booking_form, soon
 
 # On PostgreSQL, outside a transaction (as a request books): the slot and the reason with what
 # the checks read, then the person, their active appointments, the seat, the appointment, its
-# history line and its SMS in one statement, each its own transaction. SQLite: one
-# transaction of ORM statements.
+# history line and its SMS in one statement, each its own transaction. SQLite, one
+# transaction of ORM statements: BEGIN, the same read of the slot and the reason, the person,
+# the count of their active appointments, the seat, the appointment, its history line, its SMS
+# in a savepoint (three statements), COMMIT.
 BOOKING_STATEMENTS = 2 if connection.vendor == "postgresql" else 11
 # The page reads nothing more on the way to the confirmation.
 POST_STATEMENTS = BOOKING_STATEMENTS
@@ -48,9 +51,11 @@ def slot_for(reason, *, capacity=1, starts_at=None, **point) -> Slot:
 @pytest.fixture
 def queued(monkeypatch):
     """The messages handed to the worker: their delivery is the worker's statements, not the
-    booking's (tasks run eagerly in tests, as soon as a booking outside a transaction is made)."""
+    booking's (tasks run eagerly in tests, as soon as a booking outside a transaction is made).
+    The booking in one statement queues them itself; in steps (SQLite), through the outbox."""
     ids = []
     monkeypatch.setattr(services, "deliveries_queue", ids.extend)
+    monkeypatch.setattr(notification_services, "deliveries_queue", ids.extend)
     return ids
 
 
@@ -162,7 +167,7 @@ def test_a_form_sent_again_after_a_refusal_page_still_finds_its_booking(client):
     assert first["Location"] == again["Location"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.postgresql
 def test_the_same_form_sent_twice_at_once_books_once(reference_data):
     """Both pass the checks; the second insert of the key waits for the first and fails."""
     reason = ReasonFactory(max_active_per_person=5)

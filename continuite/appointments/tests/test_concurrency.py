@@ -26,11 +26,7 @@ from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
-    ),
-]
+pytestmark = pytest.mark.postgresql
 
 CONNECTIONS = 50
 TAKEN = "This slot has just been taken. Choose another one."

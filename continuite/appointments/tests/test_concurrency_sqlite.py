@@ -1,19 +1,23 @@
 """Booking under real concurrency on the embedded SQLite demo: the booking waits for the write
-lock (busy timeout, immediate transactions) instead of answering « database is locked ».
+lock (busy timeout, immediate transactions: settings.py) instead of answering « database is
+locked ».
 
-The test database of a SQLite run lives in memory, where SQLite locks differently from a file:
-the committed data is copied to a temporary file, and the threads' connections open that file
-with the project's own SQLite settings. The PostgreSQL race is in test_concurrency.py.
+On SQLite the test database is a file, as the demo's (settings.py): the threads' connections
+open it with the project's own SQLite settings, and what the test prepares is committed (a
+transactional test). The PostgreSQL race is in test_concurrency.py.
 """
 
-import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
 
 import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
@@ -23,50 +27,60 @@ from continuite.appointments.slots import slots_sync
 
 from .factories import OpeningRangeFactory, ReasonFactory
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="the SQLite demo's locking (run without DATABASE_URL)"
-)
+pytestmark = pytest.mark.sqlite  # the demo's locking; the PostgreSQL race is test_concurrency.py
 
 ATTEMPTS = 20
 TAKEN = "This slot has just been taken. Choose another one."
+PHONES = [f"06{i:08d}" for i in range(ATTEMPTS)]
 
 
-def race_on_file(path, attempts: list[dict]) -> list[object]:
-    """Each attempt in its own thread and connection to the SQLite file, released together."""
+def race(attempts: list[Callable[[], object]]) -> list[object]:
+    """Each attempt in its own thread and connection to the database file, released together:
+    what it returned, or the exception it raised."""
     barrier = threading.Barrier(len(attempts))
     outcomes: list[object] = [None] * len(attempts)
 
-    def attempt(index: int, kwargs: dict) -> None:
+    def run(index: int) -> None:
         try:
             barrier.wait(timeout=60)
             with override("fr"):
-                outcomes[index] = appointment_book(**kwargs)
+                outcomes[index] = attempts[index]()
         except Exception as exc:  # the outcome under test, whatever it is
             outcomes[index] = exc
         finally:
             connection.close()
 
-    settings = connections.settings["default"]
-    in_memory = settings["NAME"]
-    settings["NAME"] = str(path)  # the threads' new connections open the file
-    try:
-        threads = [
-            threading.Thread(target=attempt, args=(index, kwargs))
-            for index, kwargs in enumerate(attempts)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    finally:
-        settings["NAME"] = in_memory
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
     return outcomes
 
 
-def test_twenty_simultaneous_bookings_on_sqlite_give_one_booking_and_no_500(
-    reference_data, tmp_path
-):
+def one_free_seat(reason) -> Slot:
+    """A slot of one seat, two days ahead, that the reason may book."""
+    opening_range = OpeningRangeFactory(agents_on_duty=1, reasons=[reason])
+    starts_at = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    return Slot.objects.create(
+        opening_range=opening_range,
+        service_point=opening_range.service_point,
+        mode=Mode.ON_SITE,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        capacity=1,
+    )
+
+
+def assert_one_booking_on(slot: Slot) -> None:
+    """The slot's seat taken once, by the only appointment written."""
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert Appointment.objects.filter(slot=slot).count() == Appointment.objects.count() == 1
+
+
+def test_twenty_simultaneous_bookings_on_sqlite_give_one_booking_and_no_500(reference_data):
     reason = ReasonFactory()
     opening_range = OpeningRangeFactory(agents_on_duty=1, reasons=[reason])
     slots_sync(service_point=opening_range.service_point, horizon_days=14)
@@ -76,27 +90,18 @@ def test_twenty_simultaneous_bookings_on_sqlite_give_one_booking_and_no_500(
         .first()
     )
     assert (slot.capacity, slot.booked) == (1, 0)
-    path = tmp_path / "demo.sqlite3"
-    with sqlite3.connect(path) as copy:
-        connection.ensure_connection()
-        connection.connection.backup(copy)
-    copy.close()
-    phones = [f"06{i:08d}" for i in range(ATTEMPTS)]
-    assert all(phonenumbers.is_valid_number(phonenumbers.parse(p, "FR")) for p in phones)
+    assert all(phonenumbers.is_valid_number(phonenumbers.parse(p, "FR")) for p in PHONES)
 
-    outcomes = race_on_file(
-        path,
-        [
-            {
-                "slot_id": slot.pk,
-                "reason": reason.pk,
-                "mode": Mode.ON_SITE,
-                "name": f"Personne {i}",
-                "phone": phone,
-            }
-            for i, phone in enumerate(phones)
-        ],
-    )
+    def attempt(index: int) -> Callable[[], object]:
+        return lambda: appointment_book(
+            slot_id=slot.pk,
+            reason=reason.pk,
+            mode=Mode.ON_SITE,
+            name=f"Personne {index}",
+            phone=PHONES[index],
+        )
+
+    outcomes = race([attempt(index) for index in range(ATTEMPTS)])
 
     booked = [o for o in outcomes if isinstance(o, Appointment)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
@@ -107,10 +112,34 @@ def test_twenty_simultaneous_bookings_on_sqlite_give_one_booking_and_no_500(
         taken = gettext(TAKEN)
     assert taken != TAKEN  # read in French
     assert Counter(m for error in refused for m in error.messages) == {taken: ATTEMPTS - 1}
-    with sqlite3.connect(path) as written:
-        seats = written.execute(
-            "SELECT booked FROM appointments_slot WHERE id = ?", [slot.pk]
-        ).fetchone()
-        appointments = written.execute("SELECT count(*) FROM appointments_appointment").fetchone()
-    written.close()
-    assert seats == (1,) and appointments == (1,)
+    assert_one_booking_on(slot)
+
+
+def test_twenty_people_sending_the_booking_form_at_once_on_sqlite_get_one_booking_no_500(
+    reference_data,
+):
+    """The public page, each person from their own address (the per-address limit is not
+    what refuses them): one is sent on to the confirmation, the others are told why."""
+    reason = ReasonFactory()
+    slot = one_free_seat(reason)
+    url = reverse("appointments:book", args=[slot.pk])
+
+    def attempt(index: int) -> Callable[[], object]:
+        data = {
+            "reason": reason.pk,
+            "mode": Mode.ON_SITE,
+            "submission_key": f"00000000-0000-4000-8000-{index:012d}",
+            "name": f"Personne {index}",
+            "phone": PHONES[index],
+        }
+        return lambda: Client(REMOTE_ADDR=f"192.0.2.{index + 1}").post(url, data)
+
+    outcomes = race([attempt(index) for index in range(ATTEMPTS)])
+
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert errors == []  # no « database is locked »
+    statuses = Counter(response.status_code for response in outcomes)
+    assert statuses == {302: 1, 400: ATTEMPTS - 1}  # no 500
+    [booked] = [response for response in outcomes if response.status_code == 302]
+    assert booked["Location"].startswith("/rendez-vous/demande/")
+    assert_one_booking_on(slot)

@@ -1,18 +1,13 @@
 """Codes sent at once to one number, in PostgreSQL: never more than the number's share."""
 
 import pytest
-from django.db import connection
 
 from continuite.appointments.models import PhoneCode
 from continuite.appointments.verification import TooManyCodes, phone_code_send
 
 from .helpers import all_at_once
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
-    ),
-]
+pytestmark = pytest.mark.postgresql
 
 PHONE = "+33612345678"
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -132,12 +133,18 @@ def test_each_slot_shows_counter_distance_local_time_mode_and_free_seats(client)
     assert reverse("appointments:book", args=[slot.pk]) in content
 
 
+# The reason (twice), the commune, the opening ranges near it, the widening windows of slots,
+# the slots shown. Other databases than PostgreSQL read the slots tied with the last one
+# apart: one query more (queries._first_slots).
+SLOTS_PAGE_QUERIES = 8 if connection.vendor == "postgresql" else 9
+
+
 def test_the_slots_page_takes_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     reason = ReasonFactory()
     for index in range(25):
         opening_range = counter(reason, f"Guichet {index}", 45.76 + index / 1000, 4.83)
         slot_at(opening_range, soon(1 + index % 5, hour=7 + index % 3))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(SLOTS_PAGE_QUERIES):
         response = search(client, reason)
     assert len(response.context["offers"]) == 20
 

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from continuite.accounts.models import AuditLog
@@ -318,7 +317,7 @@ def test_a_post_without_csrf_token_is_refused(clock, role, point):
 # --- Under real concurrency ------------------------------------------------------------
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.postgresql
 def test_agents_adding_tickets_at_the_same_instant_get_numbers_that_follow(reference_data):
     point = ServicePointFactory()
     count = 12

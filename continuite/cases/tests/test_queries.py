@@ -66,7 +66,7 @@ def test_at_risk_uses_each_procedure_type_warning_and_overdue_the_past_deadlines
     assert far not in at_risk(Case.objects.all(), now)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
+@pytest.mark.postgresql  # the plans are PostgreSQL's
 def test_at_risk_of_one_network_reads_a_partial_index_of_open_cases_by_deadline():
     # On a small table the planner may pick the (deadline_at) or (network, deadline_at) index;
     # what matters is that the query's conditions let it use one of them on a deadline range.

@@ -44,6 +44,7 @@ def blocked_on_a_row_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+@pytest.mark.postgresql  # watches the other session wait in pg_stat_activity
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_delivering_the_same_message_at_once_send_it_once(gated_sms):
     message = sms()

@@ -32,9 +32,13 @@ LEASE_SECONDS = 2
 def start_worker(sms_log: Path, log: Path, *, pause_ms: int) -> subprocess.Popen:
     """A real worker process on this run's queue, against the test database."""
     database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        database_url = f"sqlite:///{database['NAME']}"
+    else:
+        database_url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": "",
         "CELERY_QUEUE": QUEUE,
