@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from continuite.core.db import on_postgresql
 from continuite.notifications.budget import sms_budget_allows
 from continuite.notifications.bulk import deliveries_queue, messages_check
 from continuite.notifications.models import Message
@@ -269,7 +270,7 @@ def _cap_refusal_tell(appointment: Appointment, now: datetime) -> None:
 def writes_in_one_statement() -> bool:
     """Whether the database takes a booking's writes as one statement (PostgreSQL's
     data-modifying CTEs); others, like the SQLite demo, take them one at a time."""
-    return connection.vendor == "postgresql"
+    return on_postgresql()
 
 
 _CAP_REACHED = gettext_lazy(

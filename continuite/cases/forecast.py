@@ -30,6 +30,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from continuite.accounts.models import Role
+from continuite.core.db import on_postgresql
 from continuite.service_points.models import AgentPresence, Network, ServicePoint
 
 from .deadlines import is_business_day
@@ -46,11 +47,6 @@ BREACHES_PER_POINT = 50
 BREACHES_SHOWN = 200
 TRANSFERS_SHOWN = 30
 PRESENT = (AgentPresence.Status.ON_SITE, AgentPresence.Status.TELEWORK)
-
-
-def in_postgresql() -> bool:
-    """Whether the database runs PostgreSQL's own SQL (else the portable path, for SQLite)."""
-    return connection.vendor == "postgresql"
 
 
 @dataclass
@@ -330,7 +326,7 @@ def likely_breaches(
         .order_by()
         .values_list("pk", "service_point_id", "deadline_at")
     )
-    if in_postgresql():
+    if on_postgresql():
         found = _breaches_sql(window, points, now=now, today=today)
     else:
         found = _breaches_python(window, points, now=now, today=today)
