@@ -22,7 +22,7 @@ from continuite.service_points.models import CrisisStatus, ServicePoint
 from . import booking
 from .messages import appointment_messages, appointment_notify
 from .models import Appointment, AppointmentEvent, Person, Reason, Slot
-from .phones import normalize_phone
+from continuite.core.phones import normalize_phone
 from .queries import reason_closed_at
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone

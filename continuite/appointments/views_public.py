@@ -42,7 +42,7 @@ from .links import appointment_from_token, manage_token
 from .lottery import lottery_enter, next_draw_day
 from .messages import ics_for
 from .models import Appointment, Reason, Slot
-from .phones import display_phone
+from continuite.core.phones import display_phone
 from .queries import (
     booking_window,
     earliest_slots,

@@ -26,7 +26,7 @@ from .access import access_reason_by_id, access_reasons_managed
 from .forms_verification import CodeForm, HighDemandForm, NumberForm
 from .high_demand import high_demand_in_force, high_demand_start, high_demand_stop
 from .models import HighDemand
-from .phones import display_phone, normalize_phone
+from continuite.core.phones import display_phone, normalize_phone
 from .verification import (
     Proof,
     TooManyCodes,

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from continuite.core import territory
 from continuite.core.models import Commune, Departement, Weekday
+from continuite.core.phones import display_phone, stored_phone, tel_target
 
 
 class Network(models.Model):
@@ -204,6 +205,20 @@ class ServicePoint(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Typed in the admin as people write it, stored in E.164 like every number.
+        self.phone = stored_phone(self.phone, departement_code=self.departement_id or "")
+
+    @property
+    def phone_display(self) -> str:
+        """The phone as people read it (national format)."""
+        return display_phone(self.phone) if self.phone else ""
+
+    @property
+    def phone_tel(self) -> str:
+        """The number a tel: link dials (E.164), or "" when the stored text is not a number."""
+        return tel_target(self.phone)
 
     @property
     def time_zone(self):

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from continuite.appointments.models import LotteryRequest, Mode, Slot
-from continuite.appointments.phones import normalize_phone
+from continuite.core.phones import normalize_phone
 from continuite.appointments.verification import proof_remember
 from continuite.appointments.views_public import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.core import ratelimit

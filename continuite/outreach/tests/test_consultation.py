@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from continuite.accounts.models import AuditLog
 from continuite.accounts.tests.factories import RoleFactory
-from continuite.appointments.phones import display_phone
+from continuite.core.phones import display_phone
 from continuite.outreach.consultations import SESSION_KEY
 from continuite.outreach.models import READ_ACTION
 from continuite.outreach.tests.factories import (
