@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from continuite.core.db import on_postgresql
+from continuite.core.phones import normalize_phone
 from continuite.notifications.budget import sms_budget_allows
 from continuite.notifications.bulk import deliveries_queue, messages_check
 from continuite.notifications.models import Message
@@ -22,7 +23,6 @@ from continuite.service_points.models import CrisisStatus, ServicePoint
 from . import booking
 from .messages import appointment_messages, appointment_notify
 from .models import Appointment, AppointmentEvent, Person, Reason, Slot
-from continuite.core.phones import normalize_phone
 from .queries import reason_closed_at
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone

@@ -30,10 +30,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from continuite.accounts.models import Role
+from continuite.core.calendar import business_days_between
 from continuite.core.db import on_postgresql
 from continuite.service_points.models import AgentPresence, Network, ServicePoint
 
-from .deadlines import is_business_day
 from .models import Case, ProcedureType
 from .queries import open_cases
 
@@ -215,7 +215,9 @@ def _inputs(points, cases, network, now, today) -> None:
         point_presences = presences.get(pk, {})
         agent_days = sum(
             _agents_on(point, day, point_presences)
-            for day in _business_days(history_days, point.departement_id)
+            for day in business_days_between(
+                history_days[-1], history_days[0], point.departement_id
+            )
         )
         if point.decided_recently and agent_days:
             point.rate_per_agent_day = point.decided_recently / agent_days
@@ -230,22 +232,13 @@ def _inputs(points, cases, network, now, today) -> None:
             point.rate_per_agent_day = AGENT_DAY_MINUTES / max(average, 1)
     future = _presences(list(points), today, today + timedelta(days=HORIZON_DAYS - 1))
     for pk, point in points.items():
-        working = _business_days(horizon_days, point.departement_id)
+        working = business_days_between(horizon_days[0], horizon_days[-1], point.departement_id)
         point.capacity_by_day = [
             _agents_on(point, day, future.get(pk, {})) * point.rate_per_agent_day
             if day in working
             else 0.0
             for day in horizon_days
         ]
-
-
-def _business_days(days: list[date], departement_id: str, _cache={}) -> frozenset[date]:  # noqa: B006
-    key = (days[0], days[-1], departement_id)
-    if key not in _cache:
-        if len(_cache) > 1000:
-            _cache.clear()
-        _cache[key] = frozenset(d for d in days if is_business_day(d, departement_id))
-    return _cache[key]
 
 
 def _mix(cases) -> dict[int, dict[int, int]]:

@@ -10,10 +10,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from continuite.appointments.models import LotteryRequest, Mode, Slot
-from continuite.core.phones import normalize_phone
 from continuite.appointments.verification import proof_remember
 from continuite.appointments.views_public import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.core import ratelimit
+from continuite.core.phones import normalize_phone
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network
 from continuite.service_points.tests.factories import ServicePointFactory
