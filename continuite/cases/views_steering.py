@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.core.exports import csv_download
 from continuite.core.forms import BaseForm, BoundedDateField
-from continuite.dashboard.access import access_steering_scope
+from continuite.service_points.access import access_steering_scope
 from continuite.service_points.models import Network, ServicePoint
 
 from . import forecast as forecasting

@@ -1,5 +1,6 @@
 """Networks, service points, opening hours and the crisis status with its history."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -75,18 +76,18 @@ class ServicePointQuerySet(models.QuerySet):
         may open, by the scopes of their site roles; steering roles reach none."""
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.SITE_KINDS))
+        return self.filter(role_scope_q(user, kinds=Role.SITE_KINDS))
 
     def manageable_by(self, user):
         """Service points whose status, hours and protocol an agent may change."""
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
+        return self.filter(role_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
 
     def in_figures_of(self, user):
         """Service points counted in the figures an agent may see (every role's scope, steering's
         included): for aggregates only, never to open a page with people's names."""
-        return self.filter(_scope_q(user, kinds=None))
+        return self.filter(role_scope_q(user, kinds=None))
 
     def staffable_by(self, user):
         """Service points whose agents and site managers an agent may invite and manage.
@@ -95,7 +96,7 @@ class ServicePointQuerySet(models.QuerySet):
         """
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
+        return self.filter(role_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
 
 
 def status_in_force(point, at):
@@ -125,7 +126,25 @@ def status_among(changes, at: datetime) -> str:
     return max(in_force, key=lambda c: (c.starts_at, c.pk)).status
 
 
-def _scope_q(user, *, kinds) -> Q:
+@dataclass(frozen=True)
+class ScopeFields:
+    """How a model reaches the service point a role is scoped to: the point itself, its network
+    and its département (a case names its own network, and its point's département)."""
+
+    point: str = "pk"
+    network: str = "network_id"
+    departement: str = "departement_id"
+
+
+POINT_SCOPE = ScopeFields()
+
+
+def role_scope_q(user, *, kinds, fields: ScopeFields = POINT_SCOPE) -> Q:
+    """The rows within the scopes of the user's roles of these kinds (None: every kind).
+
+    A role names a service point, or a network and/or a département (neither: the whole
+    country). The one place the role-scope rule is written: service points and cases use it.
+    """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.is_superuser:
@@ -136,15 +155,15 @@ def _scope_q(user, *, kinds) -> Q:
     q = Q(pk__in=[])
     for role in roles:
         if role.service_point_id:
-            q |= Q(pk=role.service_point_id)
+            q |= Q(**{fields.point: role.service_point_id})
             continue
         if not role.network_id and not role.departement_id:
             return Q()  # the whole country (and Q() would vanish in an OR)
         scope = Q()
         if role.network_id:
-            scope &= Q(network_id=role.network_id)
+            scope &= Q(**{fields.network: role.network_id})
         if role.departement_id:
-            scope &= Q(departement_id=role.departement_id)
+            scope &= Q(**{fields.departement: role.departement_id})
         q |= scope
     return q
 
