@@ -26,6 +26,7 @@ from .deadlines import (
 )
 from .events import EventKind
 from .models import Case, CaseEvent, ClockStop, ProcedureType, SuspensionWindow
+from .signals import suspension_declared
 
 # A stop may be declared a little ahead (a letter sent tonight), never further.
 MAX_STOP_AHEAD = timedelta(days=1)
@@ -363,8 +364,6 @@ def suspension_window_declare(
 
     procedure_types and departements take instances or primary keys; none means all.
     """
-    from .tasks import apply_suspension_window
-
     label, legal_basis = (label or "").strip(), (legal_basis or "").strip()
     if not label:
         raise ValidationError({"label": _("Give the suspension a name.")})
@@ -398,7 +397,9 @@ def suspension_window_declare(
         procedure_types=sorted(type_ids),
         departements=sorted(codes),
     )
-    transaction.on_commit(lambda: apply_suspension_window.delay(window.pk))
+    transaction.on_commit(
+        lambda: suspension_declared.send(sender=SuspensionWindow, window_id=window.pk)
+    )
     return window
 
 
