@@ -223,13 +223,8 @@ def _inputs(points, cases, network, now, today) -> None:
             point.rate_per_agent_day = point.decided_recently / agent_days
             point.rate_from_history = True
         else:
-            mix = defaultdict(int)
-            for source in (open_mix.get(pk, {}), arrivals_mix.get(pk, {})):
-                for type_id, n in source.items():
-                    mix[type_id] += n
-            weighted = sum(minutes.get(t, default_minutes) * n for t, n in mix.items())
-            average = weighted / sum(mix.values()) if mix else default_minutes
-            point.rate_per_agent_day = AGENT_DAY_MINUTES / max(average, 1)
+            mixes = (open_mix.get(pk, {}), arrivals_mix.get(pk, {}))
+            point.rate_per_agent_day = _rate_from_minutes(mixes, minutes, default_minutes)
     future = _presences(list(points), today, today + timedelta(days=HORIZON_DAYS - 1))
     for pk, point in points.items():
         working = business_days_between(horizon_days[0], horizon_days[-1], point.departement_id)
@@ -239,6 +234,18 @@ def _inputs(points, cases, network, now, today) -> None:
             else 0.0
             for day in horizon_days
         ]
+
+
+def _rate_from_minutes(mixes, minutes: dict[int, int], default_minutes: float) -> float:
+    """Without history: cases an agent decides in a day, from the expected minutes of the
+    procedure types of its open and arriving cases."""
+    mix = defaultdict(int)
+    for source in mixes:
+        for type_id, n in source.items():
+            mix[type_id] += n
+    weighted = sum(minutes.get(t, default_minutes) * n for t, n in mix.items())
+    average = weighted / sum(mix.values()) if mix else default_minutes
+    return AGENT_DAY_MINUTES / max(average, 1)
 
 
 def _mix(cases) -> dict[int, dict[int, int]]:
