@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from django.db import transaction
 from django.utils import formats, timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, ngettext_lazy
 from django.utils.translation import gettext as _
 
 from continuite.core import territory
@@ -267,9 +267,9 @@ def _explanation(
             % {"restart": _day(restarted_on)}
         )
     if stopped_days:
-        parts.append(_stopped_words(stopped_days, business))
+        parts.append(_days_taken_words("stopped", stopped_days, business))
     if window_days:
-        parts.append(_suspended_words(window_days, business))
+        parts.append(_days_taken_words("suspended", window_days, business))
     if open_since_on is not None:
         parts.append(_open_stop_words(open_since_on, procedure_type.stop_rule))
     parts.append(
@@ -282,24 +282,25 @@ def _explanation(
     return explanation
 
 
-def _stopped_words(days: int, business: bool) -> str:
-    if business:
-        words = ngettext(
-            "clock stopped %(count)d business day", "clock stopped %(count)d business days", days
-        )
-    else:
-        words = ngettext("clock stopped %(count)d day", "clock stopped %(count)d days", days)
-    return words % {"count": days}
+# Days that would have counted, by what took them (a clock stop, a window) and their unit.
+_DAYS_TAKEN = {
+    ("stopped", False): ngettext_lazy(
+        "clock stopped %(count)d day", "clock stopped %(count)d days", "count"
+    ),
+    ("stopped", True): ngettext_lazy(
+        "clock stopped %(count)d business day", "clock stopped %(count)d business days", "count"
+    ),
+    ("suspended", False): ngettext_lazy(
+        "suspended %(count)d day", "suspended %(count)d days", "count"
+    ),
+    ("suspended", True): ngettext_lazy(
+        "suspended %(count)d business day", "suspended %(count)d business days", "count"
+    ),
+}
 
 
-def _suspended_words(days: int, business: bool) -> str:
-    if business:
-        words = ngettext(
-            "suspended %(count)d business day", "suspended %(count)d business days", days
-        )
-    else:
-        words = ngettext("suspended %(count)d day", "suspended %(count)d days", days)
-    return words % {"count": days}
+def _days_taken_words(by: str, days: int, business: bool) -> str:
+    return str(_DAYS_TAKEN[(by, business)] % {"count": days})
 
 
 def _open_stop_words(since_on: date, stop_rule: str) -> str:
