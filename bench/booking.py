@@ -862,7 +862,7 @@ BOOKING_WRITES = """
 
 def raw_phase(pools: list[list], phase: int) -> tuple[int, int, float]:
     """The floor: the booking's writes (`BOOKING_WRITES`), one statement a booking, in psycopg."""
-    from continuite.appointments.phones import normalize_phone
+    from continuite.core.phones import normalize_phone
 
     def worker(index, pool, barrier):
         phones = phones_of(phase, index)
@@ -1184,7 +1184,7 @@ def people_cleanup(phones: str = BENCH_PHONES) -> int:
 
 def raw_people(count: int) -> list[tuple[int, str]]:
     """People (id, phone) for the seat-only phase, from the numbers of block 0."""
-    from continuite.appointments.phones import normalize_phone
+    from continuite.core.phones import normalize_phone
 
     phones = Phones(0)
     people = [Person.objects.create(phone=normalize_phone(phones.take())) for _i in range(count)]

@@ -10,10 +10,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from continuite.core.calendar import add_business_days
 from continuite.notifications.services import message_enqueue
 from continuite.service_points.models import ServicePoint
 
-from .calendar import add_business_days
 from .models import CallbackAttempt, CallbackRequest, Reason
 from .services import contact_clean, new_reference, person_for
 

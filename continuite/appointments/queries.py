@@ -13,6 +13,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from continuite.core.db import on_postgresql
 from continuite.core.geo import bounding_box, haversine_km
 from continuite.service_points.models import ServicePoint
 
@@ -179,7 +180,7 @@ def _first_slots(slots, range_km: dict[int, float], limit: int) -> list[tuple[in
     the first `limit` by start, and the others starting with the last of them (the caller sorts
     them by distance).
     """
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         # The ranges and their distances as two array literals (hundreds of values cost more
         # to pass one by one than the query costs to run).
         ranges = "{" + ",".join(str(pk) for pk in range_km) + "}"

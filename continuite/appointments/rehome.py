@@ -18,11 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from continuite.core.bulk import update_from_values
+from continuite.core.calendar import add_business_days
 from continuite.notifications.bulk import messages_enqueue_bulk
 from continuite.notifications.models import Message
 from continuite.service_points.models import ServicePoint
 
-from .calendar import add_business_days
 from .messages import COMPOSER
 from .models import (
     Appointment,

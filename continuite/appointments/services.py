@@ -12,6 +12,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from continuite.core.db import on_postgresql
+from continuite.core.phones import normalize_phone
 from continuite.notifications.budget import sms_budget_allows
 from continuite.notifications.bulk import deliveries_queue, messages_check
 from continuite.notifications.models import Message
@@ -21,7 +23,6 @@ from continuite.service_points.models import ServicePoint
 from . import booking, rules
 from .messages import appointment_messages, appointment_notify
 from .models import Appointment, AppointmentEvent, Person, Reason, Slot
-from .phones import normalize_phone
 from .rules import SEAT_FREE
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -275,7 +276,7 @@ def _cap_refusal_tell(appointment: Appointment, now: datetime) -> None:
 def writes_in_one_statement() -> bool:
     """Whether the database takes a booking's writes as one statement (PostgreSQL's
     data-modifying CTEs); others, like the SQLite demo, take them one at a time."""
-    return connection.vendor == "postgresql"
+    return on_postgresql()
 
 
 _CAP_REACHED = gettext_lazy(

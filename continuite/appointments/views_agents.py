@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from continuite.core.forms import add_errors
+from continuite.core.phones import display_phone
 from continuite.core.ratelimit import CALLBACKS, rate_limit
 from continuite.notifications.budget import sms_budget
 from continuite.service_points.access import access_service_point_by_id
@@ -42,7 +43,6 @@ from .forms_agents import (
     network_reasons,
 )
 from .models import Appointment, CallbackRequest, QueueTicket, Reason, Slot
-from .phones import display_phone, normalize_phone
 from .services import appointment_cancel, appointment_set_status
 
 CALLBACKS_PER_PAGE = 50
@@ -392,13 +392,6 @@ def callback_attempt(request, point_id: int, request_id: int):
 _CONFIRMATION_SALT = "continuite.appointments.callback"
 
 
-def _tel(point: ServicePoint) -> str:
-    """The service point's phone for a tel: link (E.164), or "" when it cannot be read."""
-    if not point.phone:
-        return ""
-    return normalize_phone(point.phone, departement_code=point.departement_id) or ""
-
-
 @rate_limit("callback", CALLBACKS, methods=("POST",))
 @sms_budget
 @require_http_methods(["GET", "POST"])
@@ -444,7 +437,6 @@ def callback_request(request, point_id: int):
         "appointments/callback/request.html",
         {
             "point": point,
-            "point_tel": _tel(point),
             "form": form,
             "has_reasons": network_reasons(point).exists(),
         },
@@ -469,7 +461,6 @@ def callback_confirmation(request, token: str):
         "appointments/callback/confirmation.html",
         {
             "point": point,
-            "point_tel": _tel(point),
             "reason": reason,
             "window": window,
             "due_day": due_on,

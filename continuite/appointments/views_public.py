@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from continuite.core.forms import add_errors
 from continuite.core.models import Commune
+from continuite.core.phones import display_phone
 from continuite.core.ratelimit import BOOKINGS, SEARCHES, rate_limit
 from continuite.core.text import normalize_name
 from continuite.notifications.budget import sms_budget
@@ -43,7 +44,6 @@ from .links import appointment_from_token, manage_token
 from .lottery import lottery_enter, next_draw_day
 from .messages import ics_for
 from .models import Appointment, Reason, Slot
-from .phones import display_phone
 from .queries import (
     earliest_slots,
     lottery_point_open,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from continuite.core.forms import add_errors
+from continuite.core.phones import display_phone, normalize_phone
 from continuite.core.ratelimit import hit, limit_of, too_many_requests
 from continuite.notifications.budget import sms_budget
 
@@ -26,7 +27,6 @@ from .access import access_reason_by_id, access_reasons_managed
 from .forms_verification import CodeForm, HighDemandForm, NumberForm
 from .high_demand import high_demand_in_force, high_demand_start, high_demand_stop
 from .models import HighDemand
-from .phones import display_phone, normalize_phone
 from .verification import (
     Proof,
     TooManyCodes,

@@ -5,7 +5,7 @@ The rule, in the territory's time zone (`core.territory.time_zone`):
 1. **Start.** The count starts at the local instant the case was received. With the RESTART
    stop rule and at least one clock stop, it starts instead at the end of the stop that ends
    last (an open stop: at `now`). For a deadline in business days, a start on a day that is not
-   a business day moves to 00:00 of the next business day (as `appointments.calendar`).
+   a business day moves to 00:00 of the next business day (as `core.calendar`).
    The start's own date is day 0 and never counts (the French "dies a quo" rule).
 2. **Length.** Calendar days: N days. Weeks: 7 × N days. Months: the number of calendar days
    from the start's date to the same day-of-month N months later, that day clamped to the end
@@ -33,15 +33,16 @@ an expired clock cannot be stopped.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from django.db import transaction
 from django.utils import formats, timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, ngettext_lazy
 from django.utils.translation import gettext as _
 
 from continuite.core import territory
+from continuite.core.calendar import add_months, business_start, is_business_day, same_time_on
 
 from .events import EventKind
 from .models import Case, CaseEvent, DeadlineUnit, StopRule, SuspensionWindow
@@ -75,31 +76,6 @@ class WindowScope:
         return (not self.procedure_type_ids or procedure_type_id in self.procedure_type_ids) and (
             not self.departement_codes or departement_code in self.departement_codes
         )
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day-of-month `months` later, clamped to the last day of a shorter month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
-
-
-@lru_cache(maxsize=4096)
-def _holidays(departement_code: str, year: int) -> frozenset[date]:
-    start = date(year, 1, 1)
-    return frozenset(
-        day
-        for offset in range(366)
-        if (day := start + timedelta(days=offset)).year == year
-        and territory.public_holiday(departement_code, day)
-    )
-
-
-def is_business_day(day: date, departement_code: str) -> bool:
-    """Monday to Friday and not a public holiday of the territory (cached per year)."""
-    return day.weekday() < 5 and day not in _holidays(departement_code, day.year)
 
 
 def _merged(intervals: Iterable[tuple[date, date]], after: date) -> list[tuple[date, date]]:
@@ -158,10 +134,6 @@ def _countable_in(intervals: list[tuple[date, date]], until: date, countable) ->
     return total
 
 
-def _normalised(local: datetime, tz) -> datetime:
-    return local.astimezone(UTC).astimezone(tz)
-
-
 def _day(value: date) -> str:
     return _day_in(value, get_language())
 
@@ -199,99 +171,107 @@ def compute_deadline(
         raise ValueError("compute_deadline needs an aware datetime")
     now = now or timezone.now()
     tz = territory.time_zone(departement_code)
-    unit, amount = procedure_type.deadline_unit, procedure_type.deadline_amount
-    business = unit == DeadlineUnit.BUSINESS_DAYS
+    business = procedure_type.deadline_unit == DeadlineUnit.BUSINESS_DAYS
     countable = (lambda day: is_business_day(day, departement_code)) if business else None
-
     open_since = min((s for s, e in stops if e is None), default=None)
-    ended = [(s, e if e is not None else max(now, s)) for s, e in stops]
-    start = received_at.astimezone(tz)
-    restarted = False
-    stop_dates: list[tuple[date, date]] = []
-    if procedure_type.stop_rule == StopRule.RESTART:
-        last_end = max((e for _s, e in ended), default=None)
-        if last_end is not None and last_end > start:
-            start, restarted = last_end.astimezone(tz), True
-    else:
-        for s, e in ended:
-            first, end_day = s.astimezone(tz).date(), e.astimezone(tz).date()
-            if end_day > first:
-                stop_dates.append((first, end_day - timedelta(days=1)))
-    if business and not is_business_day(start.date(), departement_code):
-        day = start.date() + timedelta(days=1)
-        while not is_business_day(day, departement_code):
-            day += timedelta(days=1)
-        start = _normalised(datetime.combine(day, time.min, tzinfo=tz), tz)
 
+    count = _count_start(procedure_type, received_at.astimezone(tz), stops, now, tz)
+    start = business_start(count.start, departement_code) if business else count.start
     start_day = start.date()
-    if unit == DeadlineUnit.WEEKS:
-        length = 7 * amount
-    elif unit == DeadlineUnit.MONTHS:
-        length = (add_months(start_day, amount) - start_day).days
-    else:
-        length = amount
-    stopped = _merged(stop_dates, start_day)
-    suspended = _merged([*stop_dates, *windows], start_day)
+    length = _length_in_days(procedure_type, start_day)
+    stopped = _merged(count.stop_dates, start_day)
+    suspended = _merged([*count.stop_dates, *windows], start_day)
     due_day = _walk(start_day, length, suspended, countable)
-    due = _normalised(start.replace(year=due_day.year, month=due_day.month, day=due_day.day), tz)
+    due = same_time_on(start, due_day, tz)
     stopped_days = _countable_in(stopped, due_day, countable)
     window_days = _countable_in(suspended, due_day, countable) - stopped_days
 
-    local_received = received_at.astimezone(tz)
+    explanation = _explanation(
+        procedure_type,
+        received_on=received_at.astimezone(tz).date(),
+        restarted_on=start_day if count.restarted and open_since is None else None,
+        open_since_on=None if open_since is None else open_since.astimezone(tz).date(),
+        stopped_days=stopped_days,
+        window_days=window_days,
+        due=due,
+    )
+    return Deadline(
+        at=due,
+        explanation=explanation,
+        stopped_days=stopped_days,
+        suspended_days=window_days,
+        provisional=open_since is not None,
+    )
+
+
+@dataclass(frozen=True)
+class _Count:
+    """Where a deadline's count starts (local time), and the dates its clock stops suspend."""
+
+    start: datetime
+    restarted: bool
+    stop_dates: list[tuple[date, date]]
+
+
+def _count_start(procedure_type, received: datetime, stops, now: datetime, tz) -> _Count:
+    """Step 1 and the stops of step 3: an open stop ends provisionally at `now`."""
+    ended = [(s, e if e is not None else max(now, s)) for s, e in stops]
+    if procedure_type.stop_rule != StopRule.RESTART:
+        return _Count(received, False, _stopped_dates(ended, tz))
+    last_end = max((e for _s, e in ended), default=None)
+    if last_end is not None and last_end > received:
+        return _Count(last_end.astimezone(tz), True, [])
+    return _Count(received, False, [])
+
+
+def _stopped_dates(ended: list[tuple[datetime, datetime]], tz) -> list[tuple[date, date]]:
+    """The local dates each stop suspends: from its first date to the day before it ends."""
+    dates = []
+    for s, e in ended:
+        first, end_day = s.astimezone(tz).date(), e.astimezone(tz).date()
+        if end_day > first:
+            dates.append((first, end_day - timedelta(days=1)))
+    return dates
+
+
+def _length_in_days(procedure_type, start_day: date) -> int:
+    """Step 2: the number of dates to count (business days are counted as days that count)."""
+    unit, amount = procedure_type.deadline_unit, procedure_type.deadline_amount
+    if unit == DeadlineUnit.WEEKS:
+        return 7 * amount
+    if unit == DeadlineUnit.MONTHS:
+        return (add_months(start_day, amount) - start_day).days
+    return amount
+
+
+def _explanation(
+    procedure_type,
+    *,
+    received_on: date,
+    restarted_on: date | None,
+    open_since_on: date | None,
+    stopped_days: int,
+    window_days: int,
+    due: datetime,
+) -> str:
+    """The deadline in words, cut to the length of its column."""
+    unit, amount = procedure_type.deadline_unit, procedure_type.deadline_amount
+    business = unit == DeadlineUnit.BUSINESS_DAYS
     parts = [
-        _("Received on %(received)s") % {"received": _day(local_received.date())},
+        _("Received on %(received)s") % {"received": _day(received_on)},
         _("deadline of %(length)s") % {"length": _length_words(amount, unit, get_language())},
     ]
-    if restarted and open_since is None:
+    if restarted_on is not None:
         parts.append(
             _("count restarted from zero on %(restart)s, when the clock resumed")
-            % {"restart": _day(start.date())}
+            % {"restart": _day(restarted_on)}
         )
     if stopped_days:
-        parts.append(
-            (
-                ngettext(
-                    "clock stopped %(count)d business day",
-                    "clock stopped %(count)d business days",
-                    stopped_days,
-                )
-                if business
-                else ngettext(
-                    "clock stopped %(count)d day", "clock stopped %(count)d days", stopped_days
-                )
-            )
-            % {"count": stopped_days}
-        )
+        parts.append(_days_taken_words("stopped", stopped_days, business))
     if window_days:
-        parts.append(
-            (
-                ngettext(
-                    "suspended %(count)d business day",
-                    "suspended %(count)d business days",
-                    window_days,
-                )
-                if business
-                else ngettext("suspended %(count)d day", "suspended %(count)d days", window_days)
-            )
-            % {"count": window_days}
-        )
-    if open_since is not None:
-        since = {"since": _day(open_since.astimezone(tz).date())}
-        if procedure_type.stop_rule == StopRule.RESTART:
-            parts.append(
-                _(
-                    "clock stopped since %(since)s: provisional date, the count restarts from "
-                    "zero when the clock resumes"
-                )
-                % since
-            )
-        else:
-            parts.append(
-                _(
-                    "clock stopped since %(since)s: provisional date, it moves until the clock resumes"
-                )
-                % since
-            )
+        parts.append(_days_taken_words("suspended", window_days, business))
+    if open_since_on is not None:
+        parts.append(_open_stop_words(open_since_on, procedure_type.stop_rule))
     parts.append(
         _("due on %(due)s at %(time)s")
         % {"due": _day(due.date()), "time": formats.time_format(due.time(), "H:i")}
@@ -299,12 +279,43 @@ def compute_deadline(
     explanation = ", ".join(parts)
     if len(explanation) > EXPLANATION_MAX_LENGTH:
         explanation = explanation[: EXPLANATION_MAX_LENGTH - 1] + "…"
-    return Deadline(
-        at=due,
-        explanation=explanation,
-        stopped_days=stopped_days,
-        suspended_days=window_days,
-        provisional=open_since is not None,
+    return explanation
+
+
+# Days that would have counted, by what took them (a clock stop, a window) and their unit.
+_DAYS_TAKEN = {
+    ("stopped", False): ngettext_lazy(
+        "clock stopped %(count)d day", "clock stopped %(count)d days", "count"
+    ),
+    ("stopped", True): ngettext_lazy(
+        "clock stopped %(count)d business day", "clock stopped %(count)d business days", "count"
+    ),
+    ("suspended", False): ngettext_lazy(
+        "suspended %(count)d day", "suspended %(count)d days", "count"
+    ),
+    ("suspended", True): ngettext_lazy(
+        "suspended %(count)d business day", "suspended %(count)d business days", "count"
+    ),
+}
+
+
+def _days_taken_words(by: str, days: int, business: bool) -> str:
+    return str(_DAYS_TAKEN[(by, business)] % {"count": days})
+
+
+def _open_stop_words(since_on: date, stop_rule: str) -> str:
+    since = {"since": _day(since_on)}
+    if stop_rule == StopRule.RESTART:
+        return (
+            _(
+                "clock stopped since %(since)s: provisional date, the count restarts from "
+                "zero when the clock resumes"
+            )
+            % since
+        )
+    return (
+        _("clock stopped since %(since)s: provisional date, it moves until the clock resumes")
+        % since
     )
 
 

@@ -30,9 +30,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from continuite.accounts.models import Role
+from continuite.core.calendar import business_days_between
+from continuite.core.db import on_postgresql
 from continuite.service_points.models import AgentPresence, Network, ServicePoint
 
-from .deadlines import is_business_day
 from .models import Case, ProcedureType
 from .queries import open_cases
 
@@ -46,11 +47,6 @@ BREACHES_PER_POINT = 50
 BREACHES_SHOWN = 200
 TRANSFERS_SHOWN = 30
 PRESENT = (AgentPresence.Status.ON_SITE, AgentPresence.Status.TELEWORK)
-
-
-def in_postgresql() -> bool:
-    """Whether the database runs PostgreSQL's own SQL (else the portable path, for SQLite)."""
-    return connection.vendor == "postgresql"
 
 
 @dataclass
@@ -219,22 +215,19 @@ def _inputs(points, cases, network, now, today) -> None:
         point_presences = presences.get(pk, {})
         agent_days = sum(
             _agents_on(point, day, point_presences)
-            for day in _business_days(history_days, point.departement_id)
+            for day in business_days_between(
+                history_days[-1], history_days[0], point.departement_id
+            )
         )
         if point.decided_recently and agent_days:
             point.rate_per_agent_day = point.decided_recently / agent_days
             point.rate_from_history = True
         else:
-            mix = defaultdict(int)
-            for source in (open_mix.get(pk, {}), arrivals_mix.get(pk, {})):
-                for type_id, n in source.items():
-                    mix[type_id] += n
-            weighted = sum(minutes.get(t, default_minutes) * n for t, n in mix.items())
-            average = weighted / sum(mix.values()) if mix else default_minutes
-            point.rate_per_agent_day = AGENT_DAY_MINUTES / max(average, 1)
+            mixes = (open_mix.get(pk, {}), arrivals_mix.get(pk, {}))
+            point.rate_per_agent_day = _rate_from_minutes(mixes, minutes, default_minutes)
     future = _presences(list(points), today, today + timedelta(days=HORIZON_DAYS - 1))
     for pk, point in points.items():
-        working = _business_days(horizon_days, point.departement_id)
+        working = business_days_between(horizon_days[0], horizon_days[-1], point.departement_id)
         point.capacity_by_day = [
             _agents_on(point, day, future.get(pk, {})) * point.rate_per_agent_day
             if day in working
@@ -243,13 +236,16 @@ def _inputs(points, cases, network, now, today) -> None:
         ]
 
 
-def _business_days(days: list[date], departement_id: str, _cache={}) -> frozenset[date]:  # noqa: B006
-    key = (days[0], days[-1], departement_id)
-    if key not in _cache:
-        if len(_cache) > 1000:
-            _cache.clear()
-        _cache[key] = frozenset(d for d in days if is_business_day(d, departement_id))
-    return _cache[key]
+def _rate_from_minutes(mixes, minutes: dict[int, int], default_minutes: float) -> float:
+    """Without history: cases an agent decides in a day, from the expected minutes of the
+    procedure types of its open and arriving cases."""
+    mix = defaultdict(int)
+    for source in mixes:
+        for type_id, n in source.items():
+            mix[type_id] += n
+    weighted = sum(minutes.get(t, default_minutes) * n for t, n in mix.items())
+    average = weighted / sum(mix.values()) if mix else default_minutes
+    return AGENT_DAY_MINUTES / max(average, 1)
 
 
 def _mix(cases) -> dict[int, dict[int, int]]:
@@ -330,7 +326,7 @@ def likely_breaches(
         .order_by()
         .values_list("pk", "service_point_id", "deadline_at")
     )
-    if in_postgresql():
+    if on_postgresql():
         found = _breaches_sql(window, points, now=now, today=today)
     else:
         found = _breaches_python(window, points, now=now, today=today)

@@ -14,12 +14,12 @@ from django.db.models import (
     F,
     Func,
     Max,
-    Q,
     QuerySet,
     Value,
 )
 
 from continuite.accounts.models import Role
+from continuite.service_points.models import ScopeFields, role_scope_q
 
 from .models import Case, ProcedureType
 
@@ -99,30 +99,13 @@ def overdue(cases_qs: QuerySet, now: datetime) -> QuerySet:
     return open_cases(cases_qs).filter(deadline_at__lte=now).order_by("deadline_at", "id")
 
 
-def _scope_q(user) -> Q:
-    """The cases an agent may see, by the scopes of their site roles (as ServicePoint.visible_to):
-    steering teams see the cases' figures, never a case."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return Q()
-    q = Q(pk__in=[])
-    for role in user.roles.filter(kind__in=Role.SITE_KINDS):
-        if role.service_point_id:
-            q |= Q(service_point_id=role.service_point_id)
-            continue
-        if not role.network_id and not role.departement_id:
-            return Q()  # the whole country (and Q() would vanish in an OR)
-        scope = Q()
-        if role.network_id:
-            scope &= Q(network_id=role.network_id)
-        if role.departement_id:
-            scope &= Q(service_point__departement_id=role.departement_id)
-        q |= scope
-    return q
+# A case names its own network, and its service point's département.
+_CASE_SCOPE = ScopeFields(
+    point="service_point_id", network="network_id", departement="service_point__departement_id"
+)
 
 
 def cases_visible_to(user) -> QuerySet:
     """Cases of the agent's service points; a network manager's network (and département); none
     for steering teams (their statistics and forecast count cases, they open none)."""
-    return Case.objects.filter(_scope_q(user))
+    return Case.objects.filter(role_scope_q(user, kinds=Role.SITE_KINDS, fields=_CASE_SCOPE))

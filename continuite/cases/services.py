@@ -26,6 +26,7 @@ from .deadlines import (
 )
 from .events import EventKind
 from .models import Case, CaseEvent, ClockStop, ProcedureType, SuspensionWindow
+from .signals import suspension_declared
 
 # A stop may be declared a little ahead (a letter sent tonight), never further.
 MAX_STOP_AHEAD = timedelta(days=1)
@@ -86,17 +87,8 @@ def _locked(case: Case) -> Case:
 
 
 @transaction.atomic
-def case_create(
-    *,
-    procedure_type: ProcedureType,
-    service_point: ServicePoint,
-    reference: str,
-    received_at: datetime,
-    actor,
-    assigned_to=None,
-) -> Case:
-    """Register a case received at a service point, with its deadline and first history line."""
-    reference = (reference or "").strip()
+def _case_create_check(procedure_type, service_point, reference, received_at, assigned_to):
+    """The refusals of a new case, in the order the agent reads them (the duplicate apart)."""
     if not reference:
         raise ValidationError({"reference": _("Give the case's reference.")})
     if len(reference) > Case._meta.get_field("reference").max_length:
@@ -114,6 +106,20 @@ def case_create(
         raise ValidationError({"received_at": _("The date of receipt cannot be in the future.")})
     if assigned_to is not None:
         _check_works_at(assigned_to, service_point, "assigned_to")
+
+
+def case_create(
+    *,
+    procedure_type: ProcedureType,
+    service_point: ServicePoint,
+    reference: str,
+    received_at: datetime,
+    actor,
+    assigned_to=None,
+) -> Case:
+    """Register a case received at a service point, with its deadline and first history line."""
+    reference = (reference or "").strip()
+    _case_create_check(procedure_type, service_point, reference, received_at, assigned_to)
     duplicate = _("A case with the reference %(reference)s already exists in this network.") % {
         "reference": reference
     }
@@ -217,17 +223,8 @@ def case_set_status(*, case: Case, status: str, actor, note: str = "") -> Case:
 
 
 @transaction.atomic
-def clock_stop_add(
-    *,
-    case: Case,
-    reason: str,
-    starts_at: datetime,
-    ends_at: datetime | None = None,
-    note: str = "",
-    actor,
-) -> ClockStop:
-    """Stop a case's clock (documents requested...); open-ended, the case waits for the person."""
-    _locked(case)
+def _clock_stop_check(case: Case, reason: str, starts_at: datetime, ends_at: datetime | None):
+    """The refusals of a clock stop, in the order the agent reads them."""
     if reason not in ClockStop.Reason.values:
         raise ValidationError({"reason": _("Choose the reason for stopping the clock.")})
     _aware(starts_at, "starts_at")
@@ -251,6 +248,20 @@ def clock_stop_add(
             _("The clock is already stopped since %(since)s: resume it first.")
             % {"since": _local_day(open_stop.starts_at, case)}
         )
+
+
+def clock_stop_add(
+    *,
+    case: Case,
+    reason: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    note: str = "",
+    actor,
+) -> ClockStop:
+    """Stop a case's clock (documents requested...); open-ended, the case waits for the person."""
+    _locked(case)
+    _clock_stop_check(case, reason, starts_at, ends_at)
     stop = ClockStop.objects.create(
         case=case,
         reason=reason,
@@ -363,8 +374,6 @@ def suspension_window_declare(
 
     procedure_types and departements take instances or primary keys; none means all.
     """
-    from .tasks import apply_suspension_window
-
     label, legal_basis = (label or "").strip(), (legal_basis or "").strip()
     if not label:
         raise ValidationError({"label": _("Give the suspension a name.")})
@@ -398,7 +407,9 @@ def suspension_window_declare(
         procedure_types=sorted(type_ids),
         departements=sorted(codes),
     )
-    transaction.on_commit(lambda: apply_suspension_window.delay(window.pk))
+    transaction.on_commit(
+        lambda: suspension_declared.send(sender=SuspensionWindow, window_id=window.pk)
+    )
     return window
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
@@ -25,6 +24,8 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from continuite.core.db import on_postgresql
+
 SECONDS_PER_DAY = 86400
 
 # What a statistics row groups by: the field read, and the field naming the group.
@@ -37,11 +38,6 @@ DIMENSIONS = {
         _("Département"),
     ),
 }
-
-
-def in_postgresql() -> bool:
-    """Whether the database runs PostgreSQL's own SQL (else the portable path, for SQLite)."""
-    return connection.vendor == "postgresql"
 
 
 class PercentileCont(Aggregate):
@@ -119,7 +115,7 @@ def processing_statistics(cases: QuerySet, *, by: str, start: datetime, end: dat
     counts = decided.values(key_field, label_field).annotate(
         decided=Count("id"), in_time=Count("id", filter=Q(decided_at__lte=F("deadline_at")))
     )
-    if in_postgresql():
+    if on_postgresql():
         rows = counts.annotate(
             p50=PercentileCont(_epoch_seconds(), 0.5), p90=PercentileCont(_epoch_seconds(), 0.9)
         )
@@ -178,7 +174,7 @@ def overall(cases: QuerySet, *, start: datetime, end: datetime) -> Row:
     totals = decided.aggregate(
         decided=Count("id"), in_time=Count("id", filter=Q(decided_at__lte=F("deadline_at")))
     )
-    if in_postgresql():
+    if on_postgresql():
         p = decided.aggregate(
             p50=PercentileCont(_epoch_seconds(), 0.5), p90=PercentileCont(_epoch_seconds(), 0.9)
         )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from continuite.accounts.models import Role, User
+from continuite.core.db import on_postgresql
 from continuite.notifications.bulk import messages_enqueue_bulk
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network, ServicePoint
@@ -35,11 +36,6 @@ DIGEST_REFERENCES = 5
 # Service points named in a network manager's digest, those with the most overdue cases first.
 DIGEST_POINTS = 5
 DIGEST_PREFIX = "cases-digest"
-
-
-def in_postgresql() -> bool:
-    """Whether the database runs PostgreSQL's own SQL (else the portable path, for SQLite)."""
-    return connection.vendor == "postgresql"
 
 
 @dataclass
@@ -87,7 +83,7 @@ def silence_outcomes_record(*, now: datetime) -> int:
         rule: _("Deadline reached without a decision: %(rule)s") % {"rule": label}
         for rule, label in SilenceRule.choices
     }
-    if in_postgresql():
+    if on_postgresql():
         return _record_in_one_statement(now, notes)
     rule = ProcedureType.objects.filter(pk=OuterRef("procedure_type_id")).values("silence_rule")
     recorded = silence_due(now).update(

@@ -19,6 +19,11 @@ def apply_suspension_window(window_id: int) -> int:
     return suspension_window_apply(window=window)
 
 
+def queue_suspension_window(sender=None, *, window_id: int, **kwargs) -> None:
+    """A window was declared (after commit): move the deadlines it affects in the background."""
+    apply_suspension_window.delay(window_id)
+
+
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def refresh_waiting_deadlines() -> int:
     """Daily: the provisional deadlines of cases whose clock is stopped move to today."""

@@ -11,15 +11,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from continuite.core.charts import Bar, Layout, bars_svg
 from continuite.core.exports import csv_download
 from continuite.core.forms import BaseForm, BoundedDateField
-from continuite.dashboard.access import access_steering_scope
+from continuite.service_points.access import access_steering_scope
 from continuite.service_points.models import Network, ServicePoint
 
 from . import forecast as forecasting
@@ -245,64 +245,24 @@ def forecast_transfer(request, slug: str):
     return redirect("cases_steering:forecast", slug=network.slug)
 
 
-# Charts: horizontal bars drawn on the server, the values also written as text (and in the
-# tables beside them), so that they read without colour, without JavaScript and aloud.
-BAR_HEIGHT = 18
-BAR_GAP = 8
-LABEL_WIDTH = 210
-BAR_WIDTH = 300
-VALUE_WIDTH = 150
+# Charts: horizontal bars (core.charts), the values also written as text and in the tables.
+LAYOUT = Layout(label_width=210, bar_width=300, value_width=150, row_height=26, bar_height=18)
 
 
-def bars_svg(rows: list[tuple[str, float, str]], *, title: str) -> SafeString:
-    """Horizontal bars: (label, value, value as text) per row, the longest bar the largest."""
-    if not rows:
-        return SafeString("")
-    largest = max(value for _label, value, _text in rows) or 1
-    step = BAR_HEIGHT + BAR_GAP
-    height = step * len(rows)
-    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
-    bars = format_html_join(
-        "",
-        '<g><text x="{}" y="{}" text-anchor="end" class="continuite-chart__label">{}</text>'
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="#000091"></rect>'
-        '<text x="{}" y="{}" class="continuite-chart__value">{}</text></g>',
-        (
-            (
-                LABEL_WIDTH - 6,
-                index * step + BAR_HEIGHT - 4,
-                _shorten(label),
-                LABEL_WIDTH,
-                index * step,
-                f"{max(value, 0) / largest * BAR_WIDTH:.1f}",
-                BAR_HEIGHT,
-                LABEL_WIDTH + max(value, 0) / largest * BAR_WIDTH + 6,
-                index * step + BAR_HEIGHT - 4,
-                text,
-            )
-            for index, (label, value, text) in enumerate(rows)
-        ),
+def _bars(rows: list[tuple[str, float, str]], *, title: str) -> SafeString:
+    """(label, value, value as text) per row, the longest bar the largest value."""
+    largest = max((value for _label, value, _text in rows), default=0) or 1
+    return bars_svg(
+        [Bar(label, max(value, 0) / largest, text) for label, value, text in rows],
+        title=title,
+        layout=LAYOUT,
     )
-    return format_html(
-        '<svg class="continuite-chart" role="img" viewBox="0 0 {} {}" width="100%"'
-        ' style="max-width: {}px; font-size: 12px" aria-label="{}"><title>{}</title>{}</svg>',
-        width,
-        height,
-        width,
-        title,
-        title,
-        bars,
-    )
-
-
-def _shorten(label: str, limit: int = 32) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def durations_svg(rows: list[statistics.Row]) -> SafeString:
     """Median processing time per group, in days (the largest groups first, 15 at most)."""
     shown = [row for row in rows if row.p50_days is not None][:15]
-    return bars_svg(
+    return _bars(
         [
             (
                 row.label,
@@ -321,7 +281,7 @@ def durations_svg(rows: list[statistics.Row]) -> SafeString:
 
 def backlog_svg(weeks: list[forecasting.Week]) -> SafeString:
     """The network's expected backlog at the end of each of the next weeks."""
-    return bars_svg(
+    return _bars(
         [
             (
                 _("Week of %(day)s") % {"day": week.starts_on.strftime("%d/%m")},

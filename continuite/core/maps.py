@@ -318,8 +318,31 @@ def choropleth_svg(
     name, rate)` for each tooltip, and `description` with a `%(summary)s` of the classes.
     """
     geometry = _geometry()
-    labels = labels or {}
     classes = classes or rate_class
+    paths, counts = _paths(geometry, values, labels or {}, classes, shape_title)
+    if description is None:
+        description = gettext(
+            "Map of France coloured by the share of counters open in each département; "
+            "overseas départements are shown in boxes on the left. %(summary)s."
+        )
+    description = description % {"summary": _summary(classes, counts)}
+    title_id, desc_id = escape(f"{id_prefix}-title"), escape(f"{id_prefix}-desc")
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="continuite-map"'
+        f' viewBox="0 0 {_num(geometry.width)} {_num(geometry.height)}"'
+        f' role="img" aria-labelledby="{title_id} {desc_id}">'
+        f'<title id="{title_id}">'
+        f"{escape(title or gettext('Open rate of counters by département'))}</title>"
+        f'<desc id="{desc_id}">{escape(description)}</desc>'
+        f'<g class="continuite-insets">{_insets(geometry)}</g>'
+        f'<g fill-rule="evenodd" stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">'
+        f"{''.join(paths)}</g></svg>"
+    )
+    return mark_safe(svg)
+
+
+def _paths(geometry, values, labels, classes, shape_title) -> tuple[list[str], list[int]]:
+    """One coloured path per département with its tooltip, and the count of each class."""
     counts = [0] * (len(classes.colors) + 1)
     paths = []
     for shape in geometry.shapes:
@@ -339,36 +362,24 @@ def choropleth_svg(
             f' fill="{classes.color(rate)}" d="{shape.d}">'
             f"<title>{escape(tooltip)}</title></path>"
         )
+    return paths, counts
 
-    summary = "; ".join(
+
+def _summary(classes, counts: list[int]) -> str:
+    return "; ".join(
         ngettext("%(label)s: %(count)s département", "%(label)s: %(count)s départements", n)
         % {"label": class_label, "count": n}
         for class_label, n in zip(classes.labels(), counts, strict=True)
         if n
     )
-    if description is None:
-        description = gettext(
-            "Map of France coloured by the share of counters open in each département; "
-            "overseas départements are shown in boxes on the left. %(summary)s."
-        )
-    description = description % {"summary": summary}
-    insets = "".join(
+
+
+def _insets(geometry) -> str:
+    """The boxes of the overseas départements, with their names."""
+    return "".join(
         f'<rect x="{_num(i.x)}" y="{_num(i.y)}" width="{_num(i.width)}"'
         f' height="{_num(i.height)}" fill="none" stroke="#929292" stroke-width="0.8"/>'
         f'<text x="{_num(i.x + INSET_PAD)}" y="{_num(i.y + CAPTION_HEIGHT - 2)}"'
         f' font-size="9" fill="#3a3a3a">{escape(i.name)}</text>'
         for i in geometry.insets
     )
-    title_id, desc_id = escape(f"{id_prefix}-title"), escape(f"{id_prefix}-desc")
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="continuite-map"'
-        f' viewBox="0 0 {_num(geometry.width)} {_num(geometry.height)}"'
-        f' role="img" aria-labelledby="{title_id} {desc_id}">'
-        f'<title id="{title_id}">'
-        f"{escape(title or gettext('Open rate of counters by département'))}</title>"
-        f'<desc id="{desc_id}">{escape(description)}</desc>'
-        f'<g class="continuite-insets">{insets}</g>'
-        f'<g fill-rule="evenodd" stroke="#ffffff" stroke-width="0.4" stroke-linejoin="round">'
-        f"{''.join(paths)}</g></svg>"
-    )
-    return mark_safe(svg)

@@ -37,13 +37,25 @@ class TerritoryCounts:
 @transaction.atomic
 def territory_load() -> TerritoryCounts:
     """Insert or update every region, département, commune and postcode; safe to run again."""
+    regions = _regions_load()
+    departements = _departements_load({r.code for r in regions})
+    rows = list(read_gzip_csv(COMMUNES_FILE))
+    communes = _communes_load(rows)
+    postcodes = _postcodes_load(rows)
+    return TerritoryCounts(len(regions), len(departements), len(communes), postcodes)
+
+
+def _regions_load() -> list[Region]:
     regions = [
         Region(code=r["code"], name=r["nom"], zone=r["zone"]) for r in read_gzip_csv(REGIONS_FILE)
     ]
     Region.objects.bulk_create(
         regions, update_conflicts=True, unique_fields=["code"], update_fields=["name", "zone"]
     )
-    region_codes = {r.code for r in regions}
+    return regions
+
+
+def _departements_load(region_codes: set[str]) -> list[Departement]:
     departements = [
         Departement(
             code=r["code"],
@@ -59,7 +71,11 @@ def territory_load() -> TerritoryCounts:
         unique_fields=["code"],
         update_fields=["name", "region", "zone"],
     )
-    rows = list(read_gzip_csv(COMMUNES_FILE))
+    return departements
+
+
+def _communes_load(rows: list[dict]) -> list[Commune]:
+    """Communes first, then the arrondissements' link to their parent."""
     communes = [
         Commune(
             code=r["code_insee"],
@@ -73,7 +89,6 @@ def territory_load() -> TerritoryCounts:
         )
         for r in rows
     ]
-    # Communes first, then the arrondissements' link to their parent.
     Commune.objects.bulk_create(
         communes,
         batch_size=2000,
@@ -92,6 +107,11 @@ def territory_load() -> TerritoryCounts:
     parents = {r["code_insee"]: r["commune_parente"] for r in rows if r["commune_parente"]}
     for code, parent in parents.items():
         Commune.objects.filter(code=code).update(parent_id=parent)
+    return communes
+
+
+def _postcodes_load(rows: list[dict]) -> int:
+    """The communes' postcodes as in the file: missing ones added, stale ones removed."""
     existing = set(Postcode.objects.values_list("code", "commune_id"))
     wanted = {(pc, r["code_insee"]) for r in rows for pc in r["codes_postaux"].split("|") if pc}
     Postcode.objects.bulk_create(
@@ -100,4 +120,4 @@ def territory_load() -> TerritoryCounts:
     )
     for code, commune in existing - wanted:
         Postcode.objects.filter(code=code, commune_id=commune).delete()
-    return TerritoryCounts(len(regions), len(departements), len(communes), len(wanted))
+    return len(wanted)

@@ -64,10 +64,11 @@ def holiday_subdivision(departement_code: str) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _calendar(departement_code: str) -> holidays.HolidayBase:
+def holiday_calendar(departement_code: str) -> holidays.HolidayBase:
+    """The public holidays of a territory, with `holidays`' working-day functions."""
     return holidays.France(subdiv=holiday_subdivision(departement_code), language="fr")
 
 
 def public_holiday(departement_code: str, day: date) -> str | None:
     """The name of the public holiday on that day in that territory, or None."""
-    return _calendar(departement_code).get(day)
+    return holiday_calendar(departement_code).get(day)

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_GET
 from continuite.accounts.models import Role
 from continuite.core.exports import csv_download
 from continuite.core.maps import choropleth_svg, rate_class
+from continuite.service_points.access import access_steering_scope
 
-from .access import access_steering_scope
 from .models import OpenRateSnapshot
 from .queries import open_rates
 

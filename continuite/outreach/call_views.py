@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.audit import audit_record
-from continuite.appointments.phones import display_phone
 from continuite.core.forms import add_errors
+from continuite.core.phones import display_phone
 
 from . import calllists, services
 from .access import access_call_by_id, calls_visible_to, register_reader_required

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from continuite.accounts.audit import audit_record
 from continuite.core.bulk import update_from_values
+from continuite.core.db import on_postgresql
 
 from .ladder import Step
 from .models import Call, CallCampaign, CallerProfile, Reach, RegisteredPerson
@@ -131,7 +132,7 @@ def _insert(table: str, columns: list[str], constants: list, arrays: list[list])
     names = ", ".join(columns)
     width = len(constants)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if on_postgresql():
             placeholders = ", ".join(["%s"] * width)
             unnested = ", ".join(f"%s::{kind}[]" for kind, _values in arrays)
             values = ", ".join(f"v.c{i}" for i in range(len(arrays)))
@@ -225,7 +226,7 @@ def calls_generate(
 def _without_jit() -> None:
     """PostgreSQL's JIT compiles each of these large-looking queries for longer than it runs
     them (half a second each, a hundred campaigns): off for the current transaction."""
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
 
@@ -233,7 +234,7 @@ def _without_jit() -> None:
 def _lists_lock() -> None:
     """One run of the lists at a time (rather than locking every waiting call): caps hold, and
     generation never meets the rows of another run."""
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LISTS_LOCK])
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from continuite.accounts.audit import audit_record
-from continuite.appointments.phones import display_phone
 from continuite.core.exports import csv_download
 from continuite.core.maps import RateClasses, choropleth_svg, rate_class
 from continuite.core.models import Commune
+from continuite.core.phones import display_phone
 
 from .access import (
     access_campaign_by_id,

@@ -7,9 +7,9 @@ services' and come back as their messages.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from continuite.appointments.phones import display_phone
 from continuite.core.forms import BaseForm, BoundedDateField, IdField, optional_text
 from continuite.core.models import Commune
+from continuite.core.phones import display_phone
 from continuite.core.text import parse_postcode
 
 from .audit_log import ACTIONS

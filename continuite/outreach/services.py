@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from continuite.accounts.audit import audit_record
-from continuite.appointments.phones import normalize_phone
 from continuite.core.models import Commune
+from continuite.core.phones import normalize_phone
 
 from .models import (
     MINIMUM_AGE,

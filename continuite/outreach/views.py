@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from continuite.accounts.audit import audit_record
-from continuite.appointments.phones import display_phone
 from continuite.core.forms import add_errors, form_action
 from continuite.core.paging import paginated
+from continuite.core.phones import display_phone
 
 from . import services
 from .access import (

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from continuite.appointments.models import HealthProtocol
 from continuite.core.exports import csv_download
 from continuite.core.forms import add_errors
-from continuite.dashboard.access import access_steering_scope
-from continuite.service_points.access import access_service_point_by_id
+from continuite.service_points.access import access_service_point_by_id, access_steering_scope
 from continuite.service_points.models import ServicePoint
 
 from .checklist import (

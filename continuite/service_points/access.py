@@ -56,3 +56,20 @@ def access_network_staff_by_slug(user, slug: str) -> tuple[Network, set[str] | N
             _("Your role does not let you appoint the managers of this network.")
         )
     return network, None if None in departements else departements
+
+
+def access_steering_scope(user):
+    """The service points whose indicators this agent may see (steering and network managers).
+
+    Read by the open-rate dashboard, the cases' statistics and forecast, and the protocol's
+    checklist figures (403 for anyone else).
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if user.is_superuser:
+        return ServicePoint.objects.all()
+    if not user.roles.filter(kind__in=[Role.Kind.STEERING, Role.Kind.NETWORK_MANAGER]).exists():
+        raise PermissionDenied(_("The indicators are for steering teams and network managers."))
+    # A network manager's figures are narrowed to their network (and département), a
+    # préfecture's to its département.
+    return ServicePoint.objects.in_figures_of(user)

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
+from continuite.core.phones import stored_phone
 from continuite.core.territory import departement_of_insee_code
 
 from .models import Accessibility
@@ -114,20 +114,6 @@ def parse_day_ranges(text: str) -> list[tuple[time, time]]:
     return ranges
 
 
-def clean_phone(text: str) -> str:
-    """A phone number in national format when it parses, else the text as given."""
-    text = " ".join(text.split())
-    if not text:
-        return ""
-    try:
-        number = phonenumbers.parse(text, "FR")
-    except phonenumbers.NumberParseException:
-        return text
-    if phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return text
-
-
 def clean_email(text: str, *, strict: bool) -> str:
     text = text.strip()
     if not text:
@@ -183,7 +169,9 @@ def france_services(path: Path) -> Iterator[tuple[int, Record | RowError]]:
             for weekday, day in enumerate(WEEKDAYS_FR[:6]):
                 for opens, closes in parse_day_ranges(row.get(f"h_{day}") or ""):
                     hours.append((weekday, opens, closes))
-            phone = clean_phone(row["telephone"] or "")
+            phone = stored_phone(
+                row["telephone"] or "", departement_code=(row["insee_dep"] or "").strip()
+            )
             address = ", ".join(
                 part for part in (row["adresse"], row["complement_adresse"]) if part
             )
@@ -228,9 +216,10 @@ def town_halls(path: Path) -> Iterator[tuple[int, Record | RowError]]:
                         o, c = (parse_time(*value.split(":")[:2]) for value in (opens, closes))
                         if c > o:
                             hours.append((weekday, o, c))
-            phone = clean_phone(row["telephone"] or "")
             kind = _required(row, "type_entite")
             code = _required(row, "code_insee")
+            departement = row["departement"].strip() or departement_of_insee_code(code)
+            phone = stored_phone(row["telephone"] or "", departement_code=departement)
             name = _required(row, "nom_commune")
             # Names are stored data, in French whatever the language of the person importing.
             label = TOWN_HALL_NAMES.get(kind, "Mairie de %(name)s")
@@ -239,7 +228,7 @@ def town_halls(path: Path) -> Iterator[tuple[int, Record | RowError]]:
                 network="mairie",
                 external_id=f"{code}-{kind}",
                 name=label % {"name": name},
-                departement=row["departement"].strip() or departement_of_insee_code(code),
+                departement=departement,
                 address=row["adresse"].strip(),
                 postcode=postcode_from_address(row["adresse"]),
                 commune=code if kind in ("COM", "ARM") else None,
@@ -345,7 +334,9 @@ def generic(path: Path) -> Iterator[tuple[int, Record | RowError]]:
                 commune=(row.get("commune_insee") or "").strip() or None,
                 latitude=parse_float(row.get("latitude") or "", "latitude"),
                 longitude=parse_float(row.get("longitude") or "", "longitude"),
-                phone=clean_phone(row.get("phone") or ""),
+                phone=stored_phone(
+                    row.get("phone") or "", departement_code=(row.get("departement") or "").strip()
+                ),
                 email=clean_email(row.get("email") or "", strict=True),
                 website=clean_url(row.get("website") or "", strict=True),
                 receives_walk_in=_bool(row, "walk_in", True),

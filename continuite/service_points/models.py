@@ -1,5 +1,6 @@
 """Networks, service points, opening hours and the crisis status with its history."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from continuite.core import territory
 from continuite.core.models import Commune, Departement, Weekday
+from continuite.core.phones import display_phone, stored_phone, tel_target
 
 
 class Network(models.Model):
@@ -74,18 +76,18 @@ class ServicePointQuerySet(models.QuerySet):
         may open, by the scopes of their site roles; steering roles reach none."""
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.SITE_KINDS))
+        return self.filter(role_scope_q(user, kinds=Role.SITE_KINDS))
 
     def manageable_by(self, user):
         """Service points whose status, hours and protocol an agent may change."""
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
+        return self.filter(role_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
 
     def in_figures_of(self, user):
         """Service points counted in the figures an agent may see (every role's scope, steering's
         included): for aggregates only, never to open a page with people's names."""
-        return self.filter(_scope_q(user, kinds=None))
+        return self.filter(role_scope_q(user, kinds=None))
 
     def staffable_by(self, user):
         """Service points whose agents and site managers an agent may invite and manage.
@@ -94,7 +96,7 @@ class ServicePointQuerySet(models.QuerySet):
         """
         from continuite.accounts.models import Role
 
-        return self.filter(_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
+        return self.filter(role_scope_q(user, kinds=Role.SITE_MANAGER_KINDS))
 
 
 # The rule of the status in force, written once: a change is in force from its start until its
@@ -155,7 +157,25 @@ def status_among(changes, at: datetime) -> str:
     return latest.status
 
 
-def _scope_q(user, *, kinds) -> Q:
+@dataclass(frozen=True)
+class ScopeFields:
+    """How a model reaches the service point a role is scoped to: the point itself, its network
+    and its département (a case names its own network, and its point's département)."""
+
+    point: str = "pk"
+    network: str = "network_id"
+    departement: str = "departement_id"
+
+
+POINT_SCOPE = ScopeFields()
+
+
+def role_scope_q(user, *, kinds, fields: ScopeFields = POINT_SCOPE) -> Q:
+    """The rows within the scopes of the user's roles of these kinds (None: every kind).
+
+    A role names a service point, or a network and/or a département (neither: the whole
+    country). The one place the role-scope rule is written: service points and cases use it.
+    """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.is_superuser:
@@ -166,15 +186,15 @@ def _scope_q(user, *, kinds) -> Q:
     q = Q(pk__in=[])
     for role in roles:
         if role.service_point_id:
-            q |= Q(pk=role.service_point_id)
+            q |= Q(**{fields.point: role.service_point_id})
             continue
         if not role.network_id and not role.departement_id:
             return Q()  # the whole country (and Q() would vanish in an OR)
         scope = Q()
         if role.network_id:
-            scope &= Q(network_id=role.network_id)
+            scope &= Q(**{fields.network: role.network_id})
         if role.departement_id:
-            scope &= Q(departement_id=role.departement_id)
+            scope &= Q(**{fields.departement: role.departement_id})
         q |= scope
     return q
 
@@ -235,6 +255,20 @@ class ServicePoint(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Typed in the admin as people write it, stored in E.164 like every number.
+        self.phone = stored_phone(self.phone, departement_code=self.departement_id or "")
+
+    @property
+    def phone_display(self) -> str:
+        """The phone as people read it (national format)."""
+        return display_phone(self.phone) if self.phone else ""
+
+    @property
+    def phone_tel(self) -> str:
+        """The number a tel: link dials (E.164), or "" when the stored text is not a number."""
+        return tel_target(self.phone)
 
     @property
     def time_zone(self):

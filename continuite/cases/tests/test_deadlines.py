@@ -2,7 +2,7 @@
 
 Each property compares compute_deadline with a reference written here as plainly as possible:
 suspended dates kept in a set, dates walked one at a time, business days from
-appointments.calendar, months from dateutil.
+core.calendar, months from dateutil.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -13,10 +13,9 @@ from django.utils import translation
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from continuite.appointments import calendar
-from continuite.cases.deadlines import add_months, compute_deadline
+from continuite.cases.deadlines import compute_deadline
 from continuite.cases.models import DeadlineUnit, ProcedureType, StopRule
-from continuite.core import territory
+from continuite.core import calendar, territory
 
 DEPARTEMENTS = ["75", "69", "67", "68", "57", "974", "971", "973", "976", "988"]
 UNITS = list(DeadlineUnit.values)
@@ -322,9 +321,9 @@ def test_a_window_before_the_count_or_after_the_deadline_changes_nothing():
     ],
 )
 def test_months_keep_the_day_of_month_clamped_to_shorter_months(start, months, expected):
-    assert add_months(start, months) == expected
+    assert calendar.add_months(start, months) == expected
 
 
 @given(days, st.integers(0, 40))
 def test_add_months_matches_dateutil(day, months):
-    assert add_months(day, months) == day + relativedelta(months=months)
+    assert calendar.add_months(day, months) == day + relativedelta(months=months)

@@ -108,7 +108,7 @@ def test_cases_beyond_the_capacity_before_their_deadline_are_likely_to_breach(ne
 
 def test_the_portable_path_finds_the_same_breaches(network, monkeypatch):
     sql = forecast.network_forecast(Network.objects.get(slug="france-services"), now=NOW)
-    monkeypatch.setattr(forecast, "in_postgresql", lambda: False)
+    monkeypatch.setattr(forecast, "on_postgresql", lambda: False)
     portable = forecast.network_forecast(Network.objects.get(slug="france-services"), now=NOW)
     assert [(b.case_id, b.position) for b in portable.breaches] == [
         (b.case_id, b.position) for b in sql.breaches

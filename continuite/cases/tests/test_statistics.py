@@ -84,7 +84,7 @@ def test_overall_figures(decisions):
 def test_the_portable_histogram_gives_the_same_figures(decisions, monkeypatch):
     in_sql = {by: _by(by) for by in statistics.DIMENSIONS}
     overall = statistics.overall(Case.objects.all(), start=START, end=END)
-    monkeypatch.setattr(statistics, "in_postgresql", lambda: False)
+    monkeypatch.setattr(statistics, "on_postgresql", lambda: False)
     for by, rows in in_sql.items():
         assert _by(by) == rows
     assert statistics.overall(Case.objects.all(), start=START, end=END) == overall

@@ -59,7 +59,7 @@ def test_a_second_run_changes_nothing(point):
 
 def test_the_portable_path_records_the_same_outcomes(point, monkeypatch):
     """SQLite (the demo) records outcomes and history through the ORM, not one SQL statement."""
-    monkeypatch.setattr(sweep, "in_postgresql", lambda: False)
+    monkeypatch.setattr(sweep, "on_postgresql", lambda: False)
     late = CaseFactory(overdue=True, service_point=point)
     CaseFactory(service_point=point)
     now = timezone.now()

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from continuite.accounts.models import Role
-from continuite.cases.deadlines import add_months
+from continuite.core.calendar import add_months
 from continuite.core.models import Commune, Departement
 from continuite.core.text import normalize_name
 from continuite.service_points.models import Network

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from continuite.accounts.models import AuditLog
-from continuite.appointments.phones import display_phone
+from continuite.core.phones import display_phone
 from continuite.outreach.consultations import SESSION_KEY
 from continuite.outreach.models import READ_ACTION
 from continuite.outreach.tests.factories import (

@@ -47,7 +47,7 @@ class ServicePointFactory(factory.django.DjangoModelFactory):
     departement = factory.LazyFunction(lambda: Departement.objects.get(code="69"))
     latitude = 45.7675
     longitude = 4.8345
-    phone = "04 72 00 00 00"
+    phone = "+33472000000"
 
     class Params:
         closed = factory.Trait(

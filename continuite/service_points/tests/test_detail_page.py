@@ -22,7 +22,7 @@ def test_it_shows_status_reason_week_and_contact(client):
     assert point.name in content and "Agents absents" in content
     assert 'data-status="phone_only"' in content
     assert len(response.context["week"]) == 7
-    assert 'href="tel:0472000000"' in content
+    assert 'href="tel:+33472000000"' in content
 
 
 def test_times_are_shown_in_the_territorys_own_time_zone(client):

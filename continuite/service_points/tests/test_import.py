@@ -58,6 +58,7 @@ def test_bad_rows_are_reported_with_line_and_reason_and_good_rows_load(tmp_path)
     assert "69-1" in lines[11]
     lyon = ServicePoint.objects.get(external_id="69-1")
     assert lyon.receives_by_appointment and lyon.accessibility == "accessible"
+    assert lyon.phone == "+33472000001" and lyon.phone_display == "04 72 00 00 01"
     assert lyon.opening_hours.filter(weekday=0).count() == 2
     approximate = ServicePoint.objects.get(external_id="69-2")
     assert approximate.location_is_approximate and approximate.latitude is not None

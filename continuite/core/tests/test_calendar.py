@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from continuite.appointments.calendar import add_business_days, is_business_day
 from continuite.core import territory
+from continuite.core.calendar import add_business_days, is_business_day
 
 PARIS = ZoneInfo("Europe/Paris")
 # Mainland, Alsace-Moselle (Good Friday, St Stephen's Day), and overseas on their own clocks.
