@@ -154,7 +154,7 @@ def slot_read(
     The slot carries its seats, `point_status` (its service point's status at its start),
     `point_status_now`, `serves_reason` (its opening range serves the reason) and
     `reason_closure` (a partial closure of the reason overlaps it; its hours of the day are
-    left to `rules.slot_reason_closed`): what `rules.slot_refusal` checks. A page that only
+    left to `Slot.reason_closed`): what `rules.slot_refusal` checks. A page that only
     checks passes `draw_id=False` (no appointment id drawn).
     """
     params = {

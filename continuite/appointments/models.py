@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from continuite.core.models import Weekday
 from continuite.service_points.models import Network, ServicePoint
 
-from .rules import SEAT_FREE, seats_free
+from .rules import SEAT_FREE, reason_closed_at, seats_free
 
 
 class Mode(models.TextChoices):
@@ -159,6 +159,22 @@ class HealthProtocol(models.Model):
         return f"{self.service_point}: {self.max_people_present}"
 
 
+class ClosedWindowQuerySet(models.QuerySet):
+    def partial_by_point(self, point_ids) -> dict[int, list[tuple["ClosedWindow", frozenset[int]]]]:
+        """The partial closures (those of some reasons) of these service points, per point, as
+        `rules.reason_closed_at` reads them (two queries)."""
+        found: dict[int, list[tuple[ClosedWindow, frozenset[int]]]] = {}
+        windows = (
+            self.filter(service_point_id__in=list(point_ids), reasons__isnull=False)
+            .distinct()
+            .prefetch_related("reasons")
+        )
+        for window in windows:
+            reason_ids = frozenset(r.pk for r in window.reasons.all())
+            found.setdefault(window.service_point_id, []).append((window, reason_ids))
+        return found
+
+
 class ClosedWindow(models.Model):
     """A time during which a service point receives no appointment for some reasons, or none at all.
 
@@ -179,6 +195,8 @@ class ClosedWindow(models.Model):
         "Reason", blank=True, related_name="closed_windows", verbose_name=_("reasons closed")
     )
     label = models.CharField(_("reason given"), max_length=300, blank=True)
+
+    objects = ClosedWindowQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -270,6 +288,25 @@ class Slot(models.Model):
     def __str__(self):
         return (
             f"{self.service_point_id} {self.starts_at:%Y-%m-%d %H:%M} {self.booked}/{self.capacity}"
+        )
+
+    def reason_closed(self, reason) -> bool:
+        """Whether a partial closure of the reason covers this slot (one query)."""
+        windows = (
+            ClosedWindow.objects.filter(service_point_id=self.service_point_id, reasons=reason)
+            .filter(starts_at__lt=self.ends_at)
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=self.starts_at))
+            .select_related("service_point")
+        )
+        return any(
+            reason_closed_at(
+                [(w, (reason.pk,))],
+                reason.pk,
+                self.starts_at,
+                self.ends_at,
+                w.service_point.time_zone,
+            )
+            for w in windows
         )
 
     @property

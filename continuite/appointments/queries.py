@@ -79,7 +79,7 @@ def without_closures(bookable, reason: Reason):
     """Slots outside the whole-day partial closures of the reason, in the same query.
 
     A closure of some reasons for some hours of each day is refused at booking
-    (`rules.slot_reason_closed`) rather than read here, where it would need each slot's local time.
+    (`Slot.reason_closed`) rather than read here, where it would need each slot's local time.
     """
     closed = ClosedWindow.objects.filter(
         service_point_id=OuterRef("service_point_id"),

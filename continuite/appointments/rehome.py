@@ -36,7 +36,6 @@ from .models import (
 from .rules import (
     SEAT_FREE,
     booking_window,
-    closures_of,
     reason_closed_at,
     seats_free,
     seats_free_sql,
@@ -124,7 +123,7 @@ class ReasonClosures:
     """The partial closures of some reasons at some service points, read once."""
 
     def __init__(self, service_point_ids: list[int]):
-        self._windows = closures_of(service_point_ids)
+        self._windows = ClosedWindow.objects.partial_by_point(service_point_ids)
 
     def closed(self, service_point_id, reason_id, starts_at, ends_at, time_zone) -> bool:
         """Whether the reason is closed at the service point at some instant of the period."""

@@ -58,46 +58,11 @@ def reason_closed_at(
     """Whether a partial closure of the reason covers any part of [starts_at, ends_at).
 
     `closures` are already read closed windows of one service point, each with the ids of the
-    reasons it closes: `(ClosedWindow, reason_ids)` pairs (see `closures_of`).
+    reasons it closes: `(ClosedWindow, reason_ids)` pairs (see `ClosedWindow.objects.partial_by_point`).
     """
     return any(
         reason_id in reason_ids and window.covers(starts_at, ends_at, time_zone)
         for window, reason_ids in closures
-    )
-
-
-def closures_of(point_ids: Iterable[int]) -> dict[int, list[tuple[object, frozenset[int]]]]:
-    """The partial closures (those of some reasons) of these service points, per point, as
-    `reason_closed_at` reads them (two queries)."""
-    from .models import ClosedWindow
-
-    found: dict[int, list[tuple[object, frozenset[int]]]] = {}
-    windows = (
-        ClosedWindow.objects.filter(service_point_id__in=list(point_ids), reasons__isnull=False)
-        .distinct()
-        .prefetch_related("reasons")
-    )
-    for window in windows:
-        reason_ids = frozenset(r.pk for r in window.reasons.all())
-        found.setdefault(window.service_point_id, []).append((window, reason_ids))
-    return found
-
-
-def slot_reason_closed(slot, reason) -> bool:
-    """Whether a partial closure of the reason covers this slot (one query)."""
-    from .models import ClosedWindow
-
-    windows = (
-        ClosedWindow.objects.filter(service_point_id=slot.service_point_id, reasons=reason)
-        .filter(starts_at__lt=slot.ends_at)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=slot.starts_at))
-        .select_related("service_point")
-    )
-    return any(
-        reason_closed_at(
-            [(w, (reason.pk,))], reason.pk, slot.starts_at, slot.ends_at, w.service_point.time_zone
-        )
-        for w in windows
     )
 
 
@@ -172,7 +137,7 @@ def _checks(slot, reason, mode, now, by_agent, assigned):
         ),
         (lambda: slot.starts_at > last, _with(SLOT_TOO_FAR, days=reason.max_horizon_days)),
         (lambda: public and slot.point_status_now == CrisisStatus.CLOSED, POINT_CLOSED_NOW),
-        (lambda: slot.reason_closure and slot_reason_closed(slot, reason), REASON_CLOSED_THEN),
+        (lambda: slot.reason_closure and slot.reason_closed(reason), REASON_CLOSED_THEN),
         (lambda: seats_free(slot) <= 0, SLOT_TAKEN),
     ]
 

@@ -1,15 +1,8 @@
 """Phone numbers: one storage format (E.164) for people and counters, read as people write them."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 
-from continuite.core.models import Departement
 from continuite.core.phones import display_phone, normalize_phone, stored_phone, tel_target
-from continuite.service_points.tests.factories import ServicePointFactory
-
-phones_in_e164 = importlib.import_module("continuite.service_points.migrations.0004_phones_in_e164")
 
 
 @pytest.mark.parametrize(
@@ -35,30 +28,3 @@ def test_a_text_that_is_not_a_number_is_kept_as_given_and_has_no_tel_link():
 def test_a_stored_number_is_shown_in_national_format_and_dialled_in_e164():
     assert display_phone("+33472000001") == "04 72 00 00 01"
     assert tel_target("+33472000001") == "+33472000001"
-
-
-@pytest.mark.django_db
-def test_the_migration_stores_counters_phones_in_e164_and_back():
-    national = ServicePointFactory(phone="04 72 00 00 01")
-    overseas = ServicePointFactory(
-        phone="0590 12 34 56", departement=Departement.objects.get(code="971")
-    )
-    text = ServicePointFactory(phone="Standard : 39 39")
-    phones_in_e164.to_e164(apps, None)
-    assert [p.phone for p in _reloaded(national, overseas, text)] == [
-        "+33472000001",
-        "+590590123456",
-        "Standard : 39 39",
-    ]
-    phones_in_e164.to_national(apps, None)
-    assert [p.phone for p in _reloaded(national, overseas, text)] == [
-        "04 72 00 00 01",
-        "0590 12 34 56",
-        "Standard : 39 39",
-    ]
-
-
-def _reloaded(*points):
-    for point in points:
-        point.refresh_from_db()
-    return points

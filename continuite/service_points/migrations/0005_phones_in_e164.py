@@ -30,6 +30,6 @@ def to_national(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("service_points", "0003_agent_presence")]
+    dependencies = [("service_points", "0004_date_fields_named_by_kind")]
 
     operations = [migrations.RunPython(to_e164, to_national, elidable=True)]
