@@ -60,11 +60,11 @@ from bench import common  # noqa: E402
 from bench.common import execute  # noqa: E402
 from continuite.accounts.models import Role, User  # noqa: E402
 from continuite.cases.forecast import network_forecast  # noqa: E402
+from continuite.cases.list_views import _lists  # noqa: E402
 from continuite.cases.models import Case, CaseEvent, ProcedureType  # noqa: E402
 from continuite.cases.queries import at_risk  # noqa: E402
 from continuite.cases.sweep import SILENCE_EVENT, daily_sweep, silence_due  # noqa: E402
 from continuite.cases.views import with_risk  # noqa: E402
-from continuite.cases.views_lists import _lists  # noqa: E402
 from continuite.core.models import Departement  # noqa: E402
 from continuite.service_points.models import AgentPresence, Network, ServicePoint  # noqa: E402
 
@@ -427,7 +427,7 @@ def measure_atrisk(rng, now) -> float:
         started = time.perf_counter()
         _lists(cases, now)
         page.append(1000 * (time.perf_counter() - started))
-    print(f"whole page lists (views_lists._lists), 20 scopes: p50 {statistics.median(page):.1f} ms")
+    print(f"whole page lists (list_views._lists), 20 scopes: p50 {statistics.median(page):.1f} ms")
     # Baseline: the same list with the indexes switched off (a scan of the table), a few times.
     naive = []
     for _kind, cases in chosen[WARM_UP : WARM_UP + NAIVE_SAMPLES]:

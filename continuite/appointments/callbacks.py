@@ -52,7 +52,7 @@ def callback_request_create(
     is still open (its contact unchanged). Refused in French when the reason, window, name or
     phone number is wrong. A public request from a phone with MAX_OPEN_PER_PERSON requests
     waiting finds the oldest of them and its owner is told by SMS: anyone may type a number,
-    so the public page never says what a number holds (`views_agents.callback_request`).
+    so the public page never says what a number holds (`agent_views.callback_request`).
     """
     now = now or timezone.now()
     if submission_key:

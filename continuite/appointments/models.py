@@ -659,4 +659,4 @@ class LotteryDraw(models.Model):
 
 
 # Codes proving a phone, and high demand periods (their own module, loaded with the app's models).
-from .models_verification import HighDemand, PhoneCode  # noqa: E402, F401
+from .verification_models import HighDemand, PhoneCode  # noqa: E402, F401

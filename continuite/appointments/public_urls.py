@@ -2,27 +2,27 @@
 
 from django.urls import path
 
-from . import views_public
+from . import public_views
 
 urlpatterns = [
-    path("rendez-vous/", views_public.start, name="start"),
-    path("rendez-vous/creneaux/", views_public.slots, name="slots"),
-    path("rendez-vous/reserver/<id:slot_id>/", views_public.book, name="book"),
-    path("rendez-vous/confirmation/<str:token>/", views_public.confirmation, name="confirmation"),
+    path("rendez-vous/", public_views.start, name="start"),
+    path("rendez-vous/creneaux/", public_views.slots, name="slots"),
+    path("rendez-vous/reserver/<id:slot_id>/", public_views.book, name="book"),
+    path("rendez-vous/confirmation/<str:token>/", public_views.confirmation, name="confirmation"),
     path(
         "rendez-vous/tirage/<id:reason_id>/<id:point_id>/",
-        views_public.lottery,
+        public_views.lottery,
         name="lottery",
     ),
     path(
         "rendez-vous/tirage/inscription/<str:token>/",
-        views_public.lottery_entered,
+        public_views.lottery_entered,
         name="lottery_entered",
     ),
-    path("rendez-vous/gerer/<str:token>/", views_public.manage, name="manage"),
-    path("rendez-vous/gerer/<str:token>/agenda.ics", views_public.ics, name="ics"),
-    path("rendez-vous/gerer/<str:token>/annuler/", views_public.cancel, name="cancel"),
-    path("rendez-vous/gerer/<str:token>/deplacer/", views_public.move, name="move"),
-    path("rendez-vous/gerer/<str:token>/contact/", views_public.contact, name="contact"),
-    path("rendez-vous/demande/<str:token>/", views_public.requested, name="requested"),
+    path("rendez-vous/gerer/<str:token>/", public_views.manage, name="manage"),
+    path("rendez-vous/gerer/<str:token>/agenda.ics", public_views.ics, name="ics"),
+    path("rendez-vous/gerer/<str:token>/annuler/", public_views.cancel, name="cancel"),
+    path("rendez-vous/gerer/<str:token>/deplacer/", public_views.move, name="move"),
+    path("rendez-vous/gerer/<str:token>/contact/", public_views.contact, name="contact"),
+    path("rendez-vous/demande/<str:token>/", public_views.requested, name="requested"),
 ]

@@ -251,7 +251,7 @@ def _appointment_write(
 
 class CapReached(ValidationError):
     """The person holds as many active appointments of the reason as it allows. A public form
-    shows it as a booking (`views_public.book`); the phone's owner gets the explanation."""
+    shows it as a booking (`public_views.book`); the phone's owner gets the explanation."""
 
 
 def _cap_refusal_tell(appointment: Appointment, now: datetime) -> None:

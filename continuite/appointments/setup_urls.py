@@ -2,17 +2,17 @@
 
 from django.urls import path
 
-from . import views_setup
+from . import setup_views
 
 urlpatterns = [
     path(
         "espace-agent/guichets/<id:point_id>/rendez-vous/",
-        views_setup.appointment_settings,
+        setup_views.appointment_settings,
         name="settings",
     ),
     path(
         "espace-agent/guichets/<id:point_id>/rendez-vous/plages/<id:range_id>/fin/",
-        views_setup.opening_range_end,
+        setup_views.opening_range_end,
         name="range_end",
     ),
 ]

@@ -2,19 +2,19 @@
 
 from django.urls import path
 
-from . import views_steering, views_suspensions
+from . import steering_views, suspension_views
 
 app_name = "cases_steering"
 
 urlpatterns = [
-    path("", views_steering.statistics_page, name="statistics"),
-    path("delais-de-traitement.csv", views_steering.statistics_csv, name="statistics_csv"),
-    path("prevision/", views_steering.forecast_index, name="forecast_index"),
-    path("prevision/<slug:slug>/", views_steering.forecast_page, name="forecast"),
+    path("", steering_views.statistics_page, name="statistics"),
+    path("delais-de-traitement.csv", steering_views.statistics_csv, name="statistics_csv"),
+    path("prevision/", steering_views.forecast_index, name="forecast_index"),
+    path("prevision/<slug:slug>/", steering_views.forecast_page, name="forecast"),
     path(
         "prevision/<slug:slug>/transferer/",
-        views_steering.forecast_transfer,
+        steering_views.forecast_transfer,
         name="forecast_transfer",
     ),
-    path("suspensions/", views_suspensions.suspensions, name="suspensions"),
+    path("suspensions/", suspension_views.suspensions, name="suspensions"),
 ]

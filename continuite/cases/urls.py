@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_import, views_lists, views_procedures
+from . import import_views, list_views, procedure_views, views
 
 app_name = "cases"
 
@@ -19,25 +19,25 @@ urlpatterns = [
     path(f"{CASE}transferer/", views.transfer, name="transfer"),
     path(
         "espace-agent/guichets/<id:point_id>/dossiers/",
-        views_lists.point_cases,
+        list_views.point_cases,
         name="point_cases",
     ),
     path(
         "espace-agent/guichets/<id:point_id>/dossiers/nouveau/",
-        views_lists.case_create,
+        list_views.case_create,
         name="case_create",
     ),
-    path(NETWORK, views_lists.network_cases, name="network_cases"),
-    path(f"{NETWORK}import/", views_import.import_upload, name="import"),
-    path(f"{NETWORK}import/<id:import_id>/", views_import.import_job, name="import_job"),
+    path(NETWORK, list_views.network_cases, name="network_cases"),
+    path(f"{NETWORK}import/", import_views.import_upload, name="import"),
+    path(f"{NETWORK}import/<id:import_id>/", import_views.import_job, name="import_job"),
     path(
         "espace-agent/reseaux/<slug:slug>/demarches/",
-        views_procedures.procedures,
+        procedure_views.procedures,
         name="procedures",
     ),
     path(
         "espace-agent/reseaux/<slug:slug>/demarches/<id:procedure_id>/",
-        views_procedures.procedure,
+        procedure_views.procedure,
         name="procedure",
     ),
 ]

@@ -2,22 +2,22 @@
 
 from django.urls import path
 
-from . import views_checklist
+from . import checklist_views
 
 urlpatterns = [
     path(
         "espace-agent/guichets/<id:point_id>/protocole-sanitaire/",
-        views_checklist.checklist,
+        checklist_views.checklist,
         name="checklist",
     ),
     path(
         "pilotage/protocole-sanitaire/",
-        views_checklist.compliance_page,
+        checklist_views.compliance_page,
         name="compliance",
     ),
     path(
         "pilotage/protocole-sanitaire.csv",
-        views_checklist.compliance_csv,
+        checklist_views.compliance_csv,
         name="compliance_csv",
     ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_staff
+from . import staff_views, views
 
 app_name = "service_points"
 urlpatterns = [
@@ -21,31 +21,31 @@ urlpatterns = [
         views.remove_presence,
         name="presence_remove",
     ),
-    path("espace-agent/agents/", views_staff.staff_overview, name="staff_overview"),
-    path("espace-agent/guichets/<id:point_id>/agents/", views_staff.staff, name="staff"),
+    path("espace-agent/agents/", staff_views.staff_overview, name="staff_overview"),
+    path("espace-agent/guichets/<id:point_id>/agents/", staff_views.staff, name="staff"),
     path(
         "espace-agent/guichets/<id:point_id>/agents/roles/<id:role_id>/retirer/",
-        views_staff.staff_role_remove,
+        staff_views.staff_role_remove,
         name="staff_role_remove",
     ),
     path(
         "espace-agent/guichets/<id:point_id>/agents/roles/<id:role_id>/changer/",
-        views_staff.staff_role_change,
+        staff_views.staff_role_change,
         name="staff_role_change",
     ),
     path(
         "espace-agent/guichets/<id:point_id>/agents/<id:user_id>/desactiver/",
-        views_staff.staff_deactivate,
+        staff_views.staff_deactivate,
         name="staff_deactivate",
     ),
     path(
         "espace-agent/reseaux/<slug:slug>/responsables/",
-        views_staff.network_staff,
+        staff_views.network_staff,
         name="network_staff",
     ),
     path(
         "espace-agent/reseaux/<slug:slug>/responsables/<id:role_id>/retirer/",
-        views_staff.network_staff_remove,
+        staff_views.network_staff_remove,
         name="network_staff_remove",
     ),
 ]

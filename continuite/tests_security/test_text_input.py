@@ -14,8 +14,8 @@ from django.utils import translation
 
 import continuite
 from continuite.accounts.models import AuditLog
-from continuite.appointments.forms_public import BookingForm
 from continuite.appointments.models import Appointment
+from continuite.appointments.public_forms import BookingForm
 from continuite.appointments.tests.factories import ReasonFactory
 from continuite.appointments.tests.test_public_booking import counter, post_booking, slot_at, soon
 from continuite.core.forms import BaseForm, CleanTextMixin

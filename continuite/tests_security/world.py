@@ -15,14 +15,14 @@ from django.utils import timezone
 from continuite.accounts.models import Role, User
 from continuite.accounts.services import invitation_send
 from continuite.accounts.tests.factories import RoleFactory, UserFactory
+from continuite.appointments.agent_views import _CONFIRMATION_SALT as CALLBACK_CONFIRMATION_SALT
 from continuite.appointments.callbacks import callback_request_create
 from continuite.appointments.links import manage_token
 from continuite.appointments.models import LotteryRequest, Mode, QueueTicket, Slot
+from continuite.appointments.public_views import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.appointments.services import appointment_book
 from continuite.appointments.slots import slots_sync
 from continuite.appointments.tests.factories import OpeningRangeFactory, ReasonFactory
-from continuite.appointments.views_agents import _CONFIRMATION_SALT as CALLBACK_CONFIRMATION_SALT
-from continuite.appointments.views_public import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.cases.models import CaseImport
 from continuite.cases.tests.factories import CaseFactory, ProcedureTypeFactory
 from continuite.core.models import Commune, Departement

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from continuite.appointments.models import LotteryRequest, Mode, Slot
+from continuite.appointments.public_views import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.appointments.verification import proof_remember
-from continuite.appointments.views_public import LOTTERY_ENTRY_SALT, REQUESTED_SALT
 from continuite.core.phones import normalize_phone
 from continuite.notifications.models import Message
 from continuite.service_points.models import Network

@@ -19,7 +19,7 @@ from continuite.service_points.access import access_service_point_by_id
 from continuite.service_points.models import Network, ServicePoint
 
 from . import services
-from .forms_closure import ClosureForm, IncidentForm, RehomingRulesForm
+from .closure_forms import ClosureForm, IncidentForm, RehomingRulesForm
 from .models import Closure, Incident, RehomingOutcome, RehomingRules, RehomingRun
 from .rehoming import rehoming_request
 

@@ -31,7 +31,12 @@ from continuite.service_points.models import ServicePoint
 from continuite.service_points.queries import Place, PlaceLookup, place_lookup
 
 from . import booking
-from .forms_public import (
+from .high_demand import high_demand_on
+from .links import appointment_from_token, manage_token
+from .lottery import lottery_enter, next_draw_day
+from .messages import ics_for
+from .models import Appointment, Reason, Slot
+from .public_forms import (
     BookingForm,
     ContactForm,
     LotteryEntryForm,
@@ -39,11 +44,6 @@ from .forms_public import (
     StartForm,
     online_reasons,
 )
-from .high_demand import high_demand_on
-from .links import appointment_from_token, manage_token
-from .lottery import lottery_enter, next_draw_day
-from .messages import ics_for
-from .models import Appointment, Reason, Slot
 from .queries import (
     earliest_slots,
     lottery_point_open,
@@ -62,7 +62,7 @@ from .services import (
     earlier_booking,
 )
 from .verification import Proof
-from .views_verification import phone_proof_step
+from .verification_views import phone_proof_step
 
 SLOTS_PER_PAGE = 20
 

@@ -24,7 +24,6 @@ from continuite.core.ratelimit import hit, limit_of, too_many_requests
 from continuite.notifications.budget import sms_budget
 
 from .access import access_reason_by_id, access_reasons_managed
-from .forms_verification import CodeForm, HighDemandForm, NumberForm
 from .high_demand import high_demand_in_force, high_demand_start, high_demand_stop
 from .models import HighDemand
 from .verification import (
@@ -36,6 +35,7 @@ from .verification import (
     proof_in_session,
     proof_remember,
 )
+from .verification_forms import CodeForm, HighDemandForm, NumberForm
 
 PENDING_KEY = "phone_code_pending"
 PENDING_KEPT = 5

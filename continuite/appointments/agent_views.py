@@ -32,7 +32,7 @@ from continuite.service_points.access import access_service_point_by_id
 from continuite.service_points.models import ServicePoint
 
 from . import callbacks, queue
-from .forms_agents import (
+from .agent_forms import (
     AgendaForm,
     AppointmentCancelForm,
     AppointmentStatusForm,

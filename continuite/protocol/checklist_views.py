@@ -24,7 +24,7 @@ from .checklist import (
     self_assessment_record,
 )
 from .checklist_chart import compliance_bars_svg
-from .forms_checklist import ComplianceGroupingForm, SelfAssessmentForm
+from .checklist_forms import ComplianceGroupingForm, SelfAssessmentForm
 from .models import SelfAssessment
 
 HISTORY_LENGTH = 50

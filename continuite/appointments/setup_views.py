@@ -12,8 +12,8 @@ from continuite.core.forms import form_call
 from continuite.service_points.access import access_service_point_by_id
 
 from . import setup
-from .forms_setup import HealthProtocolForm, OpeningRangeForm
 from .models import HealthProtocol, OpeningRange, Slot
+from .setup_forms import HealthProtocolForm, OpeningRangeForm
 
 
 @login_required
