@@ -4,7 +4,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class OpenRateSnapshot(models.Model):
+class OpenRateFigures:
+    """The open rate of `total` counters of which `not_closed` are not closed: a snapshot's and
+    a live figure's alike."""
+
+    total: int
+    not_closed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.not_closed / self.total if self.total else None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.rate is None else round(100 * self.rate, 1)
+
+
+class OpenRateSnapshot(OpenRateFigures, models.Model):
     """Counters and counters not closed at an instant, for the country, a network or a département."""
 
     class Scope(models.TextChoices):
@@ -34,11 +50,3 @@ class OpenRateSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.taken_at:%Y-%m-%d %H:%M} {self.scope} {self.key}"
-
-    @property
-    def rate(self) -> float | None:
-        return self.not_closed / self.total if self.total else None
-
-    @property
-    def percent(self) -> float | None:
-        return None if self.rate is None else round(100 * self.rate, 1)

@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from continuite.service_points.models import CrisisStatus, ServicePoint
 
+from .models import OpenRateFigures
+
 
 @dataclass
-class Rate:
+class Rate(OpenRateFigures):
     key: str
     label: str
     total: int
@@ -19,14 +21,6 @@ class Rate:
     @property
     def closed(self) -> int:
         return self.total - self.not_closed
-
-    @property
-    def rate(self) -> float | None:
-        return self.not_closed / self.total if self.total else None
-
-    @property
-    def percent(self) -> float | None:
-        return None if self.rate is None else round(100 * self.rate, 1)
 
 
 @dataclass

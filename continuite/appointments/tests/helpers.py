@@ -99,9 +99,16 @@ def all_at_once(count: int, act, *, timeout: float = 60) -> list[object]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(count)]
+    run_threads(attempt, [(i,) for i in range(count)], timeout=2 * timeout)
+    return outcomes
+
+
+def run_threads(target, args_list: list[tuple], *, timeout: float) -> None:
+    """Run `target(*args)` in one thread per argument tuple, started together, and wait for all
+    of them (each up to `timeout` seconds); every one must have finished."""
+    threads = [threading.Thread(target=target, args=args) for args in args_list]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=2 * timeout)
-    return outcomes
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"

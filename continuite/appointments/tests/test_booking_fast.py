@@ -6,7 +6,6 @@ the number of statements a booking takes, and the answers that the fewer stateme
 """
 
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,7 +19,7 @@ from continuite.notifications.models import Message
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
-from .helpers import all_at_once, book, booking_form, soon
+from .helpers import all_at_once, book, booking_form, slot_at, soon
 
 # On PostgreSQL, outside a transaction (as a request books): the slot and the reason with what
 # the checks read, then the person, their active appointments, the seat, the appointment, its
@@ -38,14 +37,7 @@ def slot_for(reason, *, capacity=1, starts_at=None, **point) -> Slot:
         service_point=ServicePointFactory(**point), reasons=[reason], agents_on_duty=capacity
     )
     starts_at = starts_at or soon()
-    return Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        mode=Mode.ON_SITE,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        capacity=capacity,
-    )
+    return slot_at(opening_range, starts_at, mode=Mode.ON_SITE, capacity=capacity)
 
 
 @pytest.fixture

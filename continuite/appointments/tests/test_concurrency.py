@@ -25,6 +25,7 @@ from continuite.appointments.slots import slots_sync
 from continuite.service_points.tests.factories import ServicePointFactory
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import run_threads
 
 pytestmark = pytest.mark.postgresql
 
@@ -55,15 +56,7 @@ def race(attempts: list[dict]) -> list[object]:
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=attempt, args=(index, kwargs))
-        for index, kwargs in enumerate(attempts)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
+    run_threads(attempt, list(enumerate(attempts)), timeout=120)
     return outcomes
 
 

@@ -26,6 +26,7 @@ from continuite.appointments.services import appointment_book
 from continuite.appointments.slots import slots_sync
 
 from .factories import OpeningRangeFactory, ReasonFactory
+from .helpers import run_threads, slot_at
 
 pytestmark = pytest.mark.sqlite  # the demo's locking; the PostgreSQL race is test_concurrency.py
 
@@ -50,12 +51,7 @@ def race(attempts: list[Callable[[], object]]) -> list[object]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(attempts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
+    run_threads(run, [(index,) for index in range(len(attempts))], timeout=120)
     return outcomes
 
 
@@ -63,14 +59,7 @@ def one_free_seat(reason) -> Slot:
     """A slot of one seat, two days ahead, that the reason may book."""
     opening_range = OpeningRangeFactory(agents_on_duty=1, reasons=[reason])
     starts_at = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
-    return Slot.objects.create(
-        opening_range=opening_range,
-        service_point=opening_range.service_point,
-        mode=Mode.ON_SITE,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=30),
-        capacity=1,
-    )
+    return slot_at(opening_range, starts_at, mode=Mode.ON_SITE)
 
 
 def assert_one_booking_on(slot: Slot) -> None:
