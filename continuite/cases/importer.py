@@ -204,6 +204,38 @@ def case_import_run(
     return job
 
 
+@dataclass(frozen=True)
+class _CheckedRow:
+    """A row's values once checked: what a case is created or updated with."""
+
+    reference: str
+    procedure_type: ProcedureType
+    point: ServicePoint
+    received_at: datetime
+    status: str
+    assignee: object | None
+
+
+def _status(row: Row) -> str:
+    """The status the row asks for ("" for none), one an import may set."""
+    status = row.get("status")
+    if status and status not in IMPORT_STATUSES:
+        raise RowError(
+            _("unknown status “%(value)s”: use one of %(values)s")
+            % {"value": shown(status), "values": ", ".join(IMPORT_STATUSES)}
+        )
+    return status
+
+
+def _assignee(row: Row, users: dict):
+    """The active agent the row names as case worker, or None when it names none."""
+    username = row.get("assignee")
+    assignee = users.get(username) if username else None
+    if username and assignee is None:
+        raise RowError(_("unknown agent “%(username)s”") % {"username": shown(username)})
+    return assignee
+
+
 class _Loader:
     """Turns rows into cases, with the lookups of one batch done in a few queries."""
 
@@ -267,8 +299,31 @@ class _Loader:
             )
 
     def _row(self, row: Row, points, users, existing) -> str:
+        """Load one row: "created", "updated" or "unchanged"; a RowError says why not."""
+        checked = self._checked(row, points, users)
+        case = existing.get(checked.reference)
+        if case is None:
+            return self._create(checked)
+        return self._update(case, checked)
+
+    def _checked(self, row: Row, points, users) -> _CheckedRow:
+        """The row's values read and checked, in the order its reasons are reported."""
         if any(UNREADABLE in value for value in row.values.values() if value):
             raise RowError(_("this line is not in the file's encoding (UTF-8): save it again"))
+        reference = self._reference(row)
+        procedure_type = self._procedure_type(row)
+        point = self._service_point(row, points)
+        return _CheckedRow(
+            reference=reference,
+            procedure_type=procedure_type,
+            point=point,
+            received_at=self._received_at(row, point),
+            status=_status(row),
+            assignee=_assignee(row, users),
+        )
+
+    def _reference(self, row: Row) -> str:
+        """The case's reference: given, short enough, and on this line first in the file."""
         reference = row.get("reference")
         if not reference:
             raise RowError(_("the reference is empty"))
@@ -279,6 +334,10 @@ class _Loader:
                 _("reference %(reference)s already appears on line %(line)s")
                 % {"reference": reference, "line": self.first_lines.get(reference)}
             )
+        return reference
+
+    def _procedure_type(self, row: Row) -> ProcedureType:
+        """The network's procedure type of this code, still in use."""
         code = row.get("procedure_type")
         procedure_type = self.procedure_types.get(code)
         if procedure_type is None:
@@ -288,6 +347,10 @@ class _Loader:
             )
         if not procedure_type.is_active:
             raise RowError(_("the procedure type “%(code)s” is no longer in use") % {"code": code})
+        return procedure_type
+
+    def _service_point(self, row: Row, points) -> ServicePoint:
+        """The network's service point of this identifier, among those the importer sees."""
         identifier = row.get("service_point")
         point = points.get(identifier)
         if point is None:
@@ -295,6 +358,10 @@ class _Loader:
                 _("unknown service point “%(id)s” in the network %(network)s")
                 % {"id": shown(identifier), "network": self.network}
             )
+        return point
+
+    def _received_at(self, row: Row, point: ServicePoint) -> datetime:
+        """The date of receipt, read in the service point's time zone, not in the future."""
         received_text = row.get("received_at")
         if not received_text:
             raise RowError(_("the date of receipt is empty"))
@@ -304,43 +371,38 @@ class _Loader:
                 _("the date of receipt %(value)s is in the future")
                 % {"value": shown(received_text)}
             )
-        status = row.get("status")
-        if status and status not in IMPORT_STATUSES:
-            raise RowError(
-                _("unknown status “%(value)s”: use one of %(values)s")
-                % {"value": shown(status), "values": ", ".join(IMPORT_STATUSES)}
-            )
-        username = row.get("assignee")
-        assignee = users.get(username) if username else None
-        if username and assignee is None:
-            raise RowError(_("unknown agent “%(username)s”") % {"username": shown(username)})
+        return received_at
 
-        case = existing.get(reference)
-        if case is None:
-            case = services.case_create(
-                procedure_type=procedure_type,
-                service_point=point,
-                reference=reference,
-                received_at=received_at,
-                actor=self.actor,
-                assigned_to=assignee,
+    def _create(self, checked: _CheckedRow) -> str:
+        """A new case, put at the row's status if it has one."""
+        case = services.case_create(
+            procedure_type=checked.procedure_type,
+            service_point=checked.point,
+            reference=checked.reference,
+            received_at=checked.received_at,
+            actor=self.actor,
+            assigned_to=checked.assignee,
+        )
+        if checked.status and checked.status != case.status:
+            services.case_set_status(
+                case=case, status=checked.status, actor=self.actor, note=_("Imported")
             )
-            if status and status != case.status:
-                services.case_set_status(
-                    case=case, status=status, actor=self.actor, note=_("Imported")
-                )
-            return "created"
-        # A known case: only what the row may change (status, case worker), when it differs.
+        return "created"
+
+    def _update(self, case: Case, checked: _CheckedRow) -> str:
+        """A known case: only what the row may change (status, case worker), when it differs."""
         if self.actor is not None and not self.points.filter(pk=case.service_point_id).exists():
             raise RowError(
                 _("the case %(reference)s is at a service point outside your scope")
-                % {"reference": reference}
+                % {"reference": checked.reference}
             )
         changed = False
-        if assignee is not None and case.assigned_to_id != assignee.pk:
-            services.case_assign(case=case, agent=assignee, actor=self.actor)
+        if checked.assignee is not None and case.assigned_to_id != checked.assignee.pk:
+            services.case_assign(case=case, agent=checked.assignee, actor=self.actor)
             changed = True
-        if status and status != case.status:
-            services.case_set_status(case=case, status=status, actor=self.actor, note=_("Imported"))
+        if checked.status and checked.status != case.status:
+            services.case_set_status(
+                case=case, status=checked.status, actor=self.actor, note=_("Imported")
+            )
             changed = True
         return "updated" if changed else "unchanged"

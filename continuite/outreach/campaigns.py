@@ -172,28 +172,22 @@ def _form(outcome: str, answers: dict) -> dict:
     return form
 
 
-@transaction.atomic
-def call_attempt_record(
-    *, call: Call, caller, outcome: str, now: datetime | None = None, **answers
-) -> CallAttempt:
-    """Record one try of a call and move it along the ladder; needs become follow-ups."""
-    from .followups import followups_create
-
-    now = now or timezone.now()
-    form = _form(outcome, answers)
+def _open_call_for(call: Call, caller, now: datetime) -> Call:
+    """The call locked for this caller; refused if resolved or reserved by someone else."""
     call = Call.objects.select_for_update().select_related("campaign", "person").get(pk=call.pk)
     if call.status != Call.Status.OPEN:
         raise ValidationError(_("This call is already resolved."))
     if call.reserved_by_other(caller, now):
         raise ValidationError(_("Another caller has reserved this call."))
-    attempt = CallAttempt.objects.create(
-        call=call, called_at=now, caller=caller, step=call.step, outcome=outcome, **form
-    )
+    return call
+
+
+def _advance_call(call: Call, caller, outcome: str, now: datetime) -> ladder.State:
+    """Move the call along its campaign's ladder; whoever worked it is its caller next time."""
     state = ladder.advance(call.state, outcome, now, call.campaign.ladder)
     call.step, call.tries, call.next_try_at = state.step, state.tries, state.next_try_at
     if state.resolved:
         call.status, call.resolved_at = Call.Status.RESOLVED, now
-    # Whoever worked the call is its caller next time.
     call.caller = caller
     call.reserved_by = call.reservation_ends_at = None
     call.save(
@@ -208,6 +202,41 @@ def call_attempt_record(
             "reservation_ends_at",
         ]
     )
+    return state
+
+
+def _record_reach(call: Call, now: datetime) -> None:
+    """The campaign has reached the person (kept as the first time if it had before)."""
+    reached = Reach.objects.filter(
+        campaign_id=call.campaign_id, person_id=call.person_id, reached_at__isnull=True
+    ).update(reached_at=now, call=call)
+    if not reached:
+        Reach.objects.get_or_create(
+            campaign_id=call.campaign_id,
+            person_id=call.person_id,
+            defaults={
+                "commune_id": call.person.commune_id,
+                "due_at": min(call.created_at, now),
+                "reached_at": now,
+                "call": call,
+            },
+        )
+
+
+@transaction.atomic
+def call_attempt_record(
+    *, call: Call, caller, outcome: str, now: datetime | None = None, **answers
+) -> CallAttempt:
+    """Record one try of a call and move it along the ladder; needs become follow-ups."""
+    from .followups import followups_create
+
+    now = now or timezone.now()
+    form = _form(outcome, answers)
+    call = _open_call_for(call, caller, now)
+    attempt = CallAttempt.objects.create(
+        call=call, called_at=now, caller=caller, step=call.step, outcome=outcome, **form
+    )
+    state = _advance_call(call, caller, outcome, now)
     audit_record(
         actor=caller,
         action="outreach.call.attempt",
@@ -218,21 +247,7 @@ def call_attempt_record(
     if call.person.last_caller_id != caller.pk:
         RegisteredPerson.objects.filter(pk=call.person_id).update(last_caller=caller)
     if state.resolved:
-        # The campaign has reached the person (kept as the first time if it had before).
-        reached = Reach.objects.filter(
-            campaign_id=call.campaign_id, person_id=call.person_id, reached_at__isnull=True
-        ).update(reached_at=now, call=call)
-        if not reached:
-            Reach.objects.get_or_create(
-                campaign_id=call.campaign_id,
-                person_id=call.person_id,
-                defaults={
-                    "commune_id": call.person.commune_id,
-                    "due_at": min(call.created_at, now),
-                    "reached_at": now,
-                    "call": call,
-                },
-            )
+        _record_reach(call, now)
     if attempt.needs:
         followups_create(attempt=attempt, actor=caller)
     return attempt

@@ -85,113 +85,159 @@ def _phone(errors: dict, field: str, text: str, departement_code: str, *, requir
     return number
 
 
-def _cleaned(register: Register, values: dict, contacts: list[Contact], today: date):
-    """The person's fields checked and normalised, and the contacts; every error at once."""
-    errors: dict[str, list[str]] = {}
-    data = {name: values.get(name) for name in PERSON_FIELDS}
-    for name in (
-        "last_name",
-        "first_name",
-        "address",
-        "postcode",
-        "home_care_service",
-        "preferred_call_times",
-        "language",
-        "requester_name",
-        "requester_relation",
-    ):
+# The free-text fields of a person: their spaces normalised, their length checked.
+_TEXT_FIELDS = (
+    "last_name",
+    "first_name",
+    "address",
+    "postcode",
+    "home_care_service",
+    "preferred_call_times",
+    "language",
+    "requester_name",
+    "requester_relation",
+)
+
+
+def _error(errors: dict, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _clean_texts(errors: dict, data: dict) -> None:
+    """Normalise the spaces of the free-text fields and refuse those over their column's size."""
+    for name in _TEXT_FIELDS:
         data[name] = " ".join((data[name] or "").split())
         limit = RegisteredPerson._meta.get_field(name).max_length
         if len(data[name]) > limit:
-            errors.setdefault(name, []).append(
-                _("This is too long (%(limit)s characters at most).") % {"limit": limit}
+            _error(
+                errors,
+                name,
+                _("This is too long (%(limit)s characters at most).") % {"limit": limit},
             )
     data["language"] = data["language"] or "français"
     data["hearing_difficulty"] = bool(data["hearing_difficulty"])
+
+
+def _check_identity(errors: dict, data: dict, register: Register) -> None:
+    """The names are given and the commune is the register's, if the register has one."""
     if not data["last_name"]:
-        errors.setdefault("last_name", []).append(_("Give the person's last name."))
+        _error(errors, "last_name", _("Give the person's last name."))
     if not data["first_name"]:
-        errors.setdefault("first_name", []).append(_("Give the person's first name."))
+        _error(errors, "first_name", _("Give the person's first name."))
     if not isinstance(data["commune"], Commune):
-        errors.setdefault("commune", []).append(_("Give the commune where the person lives."))
+        _error(errors, "commune", _("Give the commune where the person lives."))
     elif register.commune_id and data["commune"].pk != register.commune_id:
-        errors.setdefault("commune", []).append(
+        _error(
+            errors,
+            "commune",
             _("This register is %(commune)s's: it holds the people living there.")
-            % {"commune": register.commune.name}
+            % {"commune": register.commune.name},
         )
+
+
+def _check_birth_and_criterion(errors: dict, data: dict, today: date) -> None:
+    """A date of birth in the past, and a criterion the person's age meets."""
     born = data["born_on"]
     criterion = data["criterion"]
     if born is None:
-        errors.setdefault("born_on", []).append(_("Give the date of birth."))
+        _error(errors, "born_on", _("Give the date of birth."))
     elif born > today:
-        errors.setdefault("born_on", []).append(_("The date of birth cannot be in the future."))
+        _error(errors, "born_on", _("The date of birth cannot be in the future."))
     if criterion not in Criterion.values:
-        errors.setdefault("criterion", []).append(
+        _error(
+            errors,
+            "criterion",
             _(
                 "Choose why the person may be registered: 65 or over, 60 or over and unfit for work, or disabled adult."
-            )
+            ),
         )
     elif born is not None and born <= today and age_on(born, today) < MINIMUM_AGE[criterion]:
-        errors.setdefault("criterion", []).append(
+        _error(
+            errors,
+            "criterion",
             _("The person is %(age)s: this criterion requires %(minimum)s or over.")
-            % {"age": age_on(born, today), "minimum": MINIMUM_AGE[criterion]}
+            % {"age": age_on(born, today), "minimum": MINIMUM_AGE[criterion]},
         )
-    departement = register.departement_code
+
+
+def _departement_of(data: dict, register: Register) -> str:
+    """The département whose numbering short phone numbers are read in."""
     if isinstance(data["commune"], Commune):
-        departement = data["commune"].departement_id
-    data["phone"] = _phone(errors, "phone", data["phone"], departement, required=True)
-    data["other_phone"] = _phone(errors, "other_phone", data["other_phone"], departement)
+        return data["commune"].departement_id
+    return register.departement_code
+
+
+def _check_requester(errors: dict, data: dict, today: date) -> None:
+    """Who asked; a third party's request needs its requester and its day of receipt."""
     by = data["registered_by"]
     if by not in RegisteredPerson.RegisteredBy.values:
-        errors.setdefault("registered_by", []).append(_("Say who asked for the registration."))
-    if by == RegisteredPerson.RegisteredBy.THIRD_PARTY:
-        if not data["requester_name"]:
-            errors.setdefault("requester_name", []).append(
-                _("A third party's request needs the requester's name.")
-            )
-        received = data["request_received_on"]
-        if received is None:
-            errors.setdefault("request_received_on", []).append(
-                _("Give the day the written request was received.")
-            )
-        elif received > today:
-            errors.setdefault("request_received_on", []).append(
-                _("The request cannot be received in the future.")
-            )
-    else:
+        _error(errors, "registered_by", _("Say who asked for the registration."))
+    if by != RegisteredPerson.RegisteredBy.THIRD_PARTY:
         data["requester_name"] = data["requester_relation"] = ""
         data["request_received_on"] = None
+        return
+    if not data["requester_name"]:
+        _error(errors, "requester_name", _("A third party's request needs the requester's name."))
+    received = data["request_received_on"]
+    if received is None:
+        _error(errors, "request_received_on", _("Give the day the written request was received."))
+    elif received > today:
+        _error(errors, "request_received_on", _("The request cannot be received in the future."))
+
+
+def _check_consent(errors: dict, data: dict, today: date) -> None:
+    """The consent has a date (not in the future) and a form that fits who asked."""
     consent_on, form = data["consent_on"], data["consent_form"]
     if consent_on is None or not form:
-        errors.setdefault("consent_on", []).append(
-            _("Record the person's consent: its date and its form.")
-        )
+        _error(errors, "consent_on", _("Record the person's consent: its date and its form."))
     elif form not in RegisteredPerson.ConsentForm.values:
-        errors.setdefault("consent_form", []).append(_("Choose how the consent was given."))
+        _error(errors, "consent_form", _("Choose how the consent was given."))
     elif consent_on > today:
-        errors.setdefault("consent_on", []).append(_("Consent cannot be given in the future."))
+        _error(errors, "consent_on", _("Consent cannot be given in the future."))
     elif (
         form == RegisteredPerson.ConsentForm.THIRD_PARTY_REQUEST
-        and by != RegisteredPerson.RegisteredBy.THIRD_PARTY
+        and data["registered_by"] != RegisteredPerson.RegisteredBy.THIRD_PARTY
     ):
-        errors.setdefault("consent_form", []).append(
-            _("Consent through a third party's request needs a third party's request.")
+        _error(
+            errors,
+            "consent_form",
+            _("Consent through a third party's request needs a third party's request."),
         )
-    cleaned_contacts = []
+
+
+def _cleaned_contacts(errors: dict, contacts: list[Contact], departement: str) -> list[Contact]:
+    """The contacts typed, empty lines of the form dropped, each with a name and a phone."""
+    cleaned = []
     for contact in contacts:
         name = " ".join((contact.name or "").split())
         if not name and not (contact.phone or "").strip():
             continue  # an empty line of the form
         if not name:
-            errors.setdefault("contact_name", []).append(_("Give the contact person's name."))
+            _error(errors, "contact_name", _("Give the contact person's name."))
         number = _phone(errors, "contact_phone", contact.phone, departement, required=True)
-        cleaned_contacts.append(
+        cleaned.append(
             Contact(
                 name=name[:200],
                 relation=" ".join((contact.relation or "").split())[:100],
                 phone=number,
             )
         )
+    return cleaned
+
+
+def _cleaned(register: Register, values: dict, contacts: list[Contact], today: date):
+    """The person's fields checked and normalised, and the contacts; every error at once."""
+    errors: dict[str, list[str]] = {}
+    data = {name: values.get(name) for name in PERSON_FIELDS}
+    _clean_texts(errors, data)
+    _check_identity(errors, data, register)
+    _check_birth_and_criterion(errors, data, today)
+    departement = _departement_of(data, register)
+    data["phone"] = _phone(errors, "phone", data["phone"], departement, required=True)
+    data["other_phone"] = _phone(errors, "other_phone", data["other_phone"], departement)
+    _check_requester(errors, data, today)
+    _check_consent(errors, data, today)
+    cleaned_contacts = _cleaned_contacts(errors, contacts, departement)
     if errors:
         raise ValidationError(errors)
     return data, cleaned_contacts
