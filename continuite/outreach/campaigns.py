@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from continuite.accounts.audit import audit_record
 
 from . import ladder
+from .followups import followups_create
 from .models import Call, CallAttempt, CallCampaign, Criterion, Reach, RegisteredPerson
 from .tasks import daily_call_lists
 
@@ -228,8 +229,6 @@ def call_attempt_record(
     *, call: Call, caller, outcome: str, now: datetime | None = None, **answers
 ) -> CallAttempt:
     """Record one try of a call and move it along the ladder; needs become follow-ups."""
-    from .followups import followups_create
-
     now = now or timezone.now()
     form = _form(outcome, answers)
     call = _open_call_for(call, caller, now)
