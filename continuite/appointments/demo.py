@@ -62,8 +62,29 @@ def demo_appointments_setup() -> str:
     """Create the demo's appointment data once; a rerun finds it and changes nothing."""
     if Reason.objects.exists():
         return "Appointments already set up: kept as they are."
+    reasons = _create_reasons()
+    on_site_fs = [r for r in reasons.values() if r.network.slug == "france-services" and r.on_site]
+    phone_fs = [r for r in reasons.values() if r.network.slug == "france-services" and r.by_phone]
+    town_hall = [r for r in reasons.values() if r.network.slug == "mairie"]
+    points = _demo_points()
+    start = date(2020, 11, 2)
+    for point in points:
+        served = on_site_fs if point.network.slug == "france-services" else town_hall
+        HealthProtocol.objects.create(
+            service_point=point, max_people_present=3, buffer_minutes=5, emergency_share_percent=20
+        )
+        _open_on_site(point, served, start)
+        if point.network.slug == "france-services":
+            _open_by_phone(point, phone_fs, start)
+        slots_sync(service_point=point, horizon_days=30)
+    booked = _book_some(points, reasons)
+    return f"Appointments: {len(reasons)} reasons, {len(points)} service points with slots, {booked} bookings."
+
+
+def _create_reasons() -> dict[str, Reason]:
+    """The demo's reasons, by label, in the France Services and town hall networks."""
     networks = {n.slug: n for n in Network.objects.filter(slug__in=["france-services", "mairie"])}
-    reasons = {
+    return {
         label: Reason.objects.create(
             network=networks[slug],
             label=label,
@@ -76,10 +97,11 @@ def demo_appointments_setup() -> str:
         )
         for slug, label, minutes, on_site, by_phone, lottery in REASONS
     }
-    on_site_fs = [r for r in reasons.values() if r.network.slug == "france-services" and r.on_site]
-    phone_fs = [r for r in reasons.values() if r.network.slug == "france-services" and r.by_phone]
-    town_hall = [r for r in reasons.values() if r.network.slug == "mairie"]
-    points = list(
+
+
+def _demo_points() -> list[ServicePoint]:
+    """The service points that take appointments: France Services of the demo départements, three town halls."""
+    return list(
         ServicePoint.objects.filter(
             departement_id__in=DEMO_DEPARTEMENTS, network__slug="france-services"
         )
@@ -88,40 +110,38 @@ def demo_appointments_setup() -> str:
             network__slug="mairie", commune__code__in=["69381", "69123", "13055"]
         )
     )
-    start = date(2020, 11, 2)
-    for point in points:
-        served = on_site_fs if point.network.slug == "france-services" else town_hall
-        HealthProtocol.objects.create(
-            service_point=point, max_people_present=3, buffer_minutes=5, emergency_share_percent=20
+
+
+def _open_on_site(point: ServicePoint, served: list[Reason], start: date) -> None:
+    """Weekday mornings and afternoons at the counter, two agents, 30-minute slots."""
+    for weekday in range(5):
+        for opens, closes in ((time(9), time(12)), (time(13, 30), time(16, 30))):
+            opening_range = OpeningRange.objects.create(
+                service_point=point,
+                weekday=weekday,
+                opens_at=opens,
+                closes_at=closes,
+                starts_on=start,
+                slot_minutes=30,
+                agents_on_duty=2,
+            )
+            opening_range.reasons.set(served)
+
+
+def _open_by_phone(point: ServicePoint, phone_reasons: list[Reason], start: date) -> None:
+    """Tuesday and Thursday afternoons by phone, one agent, 20-minute slots."""
+    for weekday in (1, 3):
+        phone_range = OpeningRange.objects.create(
+            service_point=point,
+            weekday=weekday,
+            opens_at=time(14),
+            closes_at=time(16),
+            starts_on=start,
+            slot_minutes=20,
+            mode=Mode.PHONE,
+            agents_on_duty=1,
         )
-        for weekday in range(5):
-            for opens, closes in ((time(9), time(12)), (time(13, 30), time(16, 30))):
-                opening_range = OpeningRange.objects.create(
-                    service_point=point,
-                    weekday=weekday,
-                    opens_at=opens,
-                    closes_at=closes,
-                    starts_on=start,
-                    slot_minutes=30,
-                    agents_on_duty=2,
-                )
-                opening_range.reasons.set(served)
-        if point.network.slug == "france-services":
-            for weekday in (1, 3):
-                phone_range = OpeningRange.objects.create(
-                    service_point=point,
-                    weekday=weekday,
-                    opens_at=time(14),
-                    closes_at=time(16),
-                    starts_on=start,
-                    slot_minutes=20,
-                    mode=Mode.PHONE,
-                    agents_on_duty=1,
-                )
-                phone_range.reasons.set(phone_fs)
-        slots_sync(service_point=point, horizon_days=30)
-    booked = _book_some(points, reasons)
-    return f"Appointments: {len(reasons)} reasons, {len(points)} service points with slots, {booked} bookings."
+        phone_range.reasons.set(phone_reasons)
 
 
 def _book_some(points, reasons) -> int:

@@ -30,41 +30,28 @@ def opening_range_add(
     actor,
 ) -> list[OpeningRange]:
     """Add a weekly range on each chosen weekday; refused if it overlaps a range of the same reception."""
-    if closes_at <= opens_at:
-        raise ValidationError({"closes_at": _("The range must end after it starts.")})
-    if ends_on and ends_on < starts_on:
-        raise ValidationError({"ends_on": _("The last day must not come before the first.")})
-    if agents_on_duty < 1:
-        raise ValidationError({"agents_on_duty": _("At least one agent must be on duty.")})
-    if not reasons or any(r.network_id != service_point.network_id for r in reasons):
-        raise ValidationError({"reasons": _("Choose the reasons served, among your network's.")})
-    too_long = [r.label for r in reasons if r.duration_minutes > slot_minutes]
-    if too_long:
-        raise ValidationError(
-            {
-                "slot_minutes": _("Slots are shorter than these reasons need: %(reasons)s.")
-                % {"reasons": ", ".join(too_long)}
-            }
-        )
+    _check_range(
+        service_point=service_point,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        slot_minutes=slot_minutes,
+        agents_on_duty=agents_on_duty,
+        reasons=reasons,
+    )
     ServicePoint.objects.select_for_update().filter(pk=service_point.pk).first()
     created = []
     for weekday in weekdays:
-        clash = (
-            OpeningRange.objects.filter(
-                service_point=service_point,
-                weekday=weekday,
-                mode=mode,
-                opens_at__lt=closes_at,
-                closes_at__gt=opens_at,
-            )
-            .filter(ended_at__isnull=True)
-            .exclude(ends_on__lt=starts_on)
-            .first()
+        _refuse_overlap(
+            service_point=service_point,
+            weekday=weekday,
+            mode=mode,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            starts_on=starts_on,
+            ends_on=ends_on,
         )
-        if clash and (ends_on is None or clash.starts_on <= ends_on):
-            raise ValidationError(
-                _("This range overlaps an existing one: %(range)s.") % {"range": clash}
-            )
         opening_range = OpeningRange.objects.create(
             service_point=service_point,
             weekday=weekday,
@@ -86,6 +73,65 @@ def opening_range_add(
     )
     queue_slot_sync(service_point_id=service_point.pk)
     return created
+
+
+def _check_range(
+    *,
+    service_point: ServicePoint,
+    opens_at: time,
+    closes_at: time,
+    starts_on: date,
+    ends_on: date | None,
+    slot_minutes: int,
+    agents_on_duty: int,
+    reasons: list[Reason],
+) -> None:
+    """Refuse a range that is inconsistent on its own: hours, days, agents, reasons and slot length."""
+    if closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("The range must end after it starts.")})
+    if ends_on and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day must not come before the first.")})
+    if agents_on_duty < 1:
+        raise ValidationError({"agents_on_duty": _("At least one agent must be on duty.")})
+    if not reasons or any(r.network_id != service_point.network_id for r in reasons):
+        raise ValidationError({"reasons": _("Choose the reasons served, among your network's.")})
+    too_long = [r.label for r in reasons if r.duration_minutes > slot_minutes]
+    if too_long:
+        raise ValidationError(
+            {
+                "slot_minutes": _("Slots are shorter than these reasons need: %(reasons)s.")
+                % {"reasons": ", ".join(too_long)}
+            }
+        )
+
+
+def _refuse_overlap(
+    *,
+    service_point: ServicePoint,
+    weekday: int,
+    mode: str,
+    opens_at: time,
+    closes_at: time,
+    starts_on: date,
+    ends_on: date | None,
+) -> None:
+    """Refuse a range that overlaps, in hours and in days, a range still offered on that weekday."""
+    clash = (
+        OpeningRange.objects.filter(
+            service_point=service_point,
+            weekday=weekday,
+            mode=mode,
+            opens_at__lt=closes_at,
+            closes_at__gt=opens_at,
+        )
+        .filter(ended_at__isnull=True)
+        .exclude(ends_on__lt=starts_on)
+        .first()
+    )
+    if clash and (ends_on is None or clash.starts_on <= ends_on):
+        raise ValidationError(
+            _("This range overlaps an existing one: %(range)s.") % {"range": clash}
+        )
 
 
 @transaction.atomic

@@ -158,6 +158,21 @@ def directory_import(
 
 
 def _apply(run: ImportRun, rows, progress) -> None:
+    """Create, update or leave each valid row's service point and replace its hours if they changed."""
+    records = _collect_records(run, rows, progress)
+    network_ids = {key[0] for key in records}
+    existing = {
+        (sp.network_id, sp.external_id): sp
+        for sp in ServicePoint.objects.filter(network_id__in=network_ids)
+    }
+    to_create, to_update, hours_to_replace = _sort_changes(
+        run, records, existing, _existing_hours(network_ids)
+    )
+    _write_changes(run, to_create, to_update, hours_to_replace)
+
+
+def _collect_records(run: ImportRun, rows, progress) -> dict[tuple[int, str], tuple[dict, list]]:
+    """Each valid row's field values and sorted hours by (network, identifier); errors go to the run."""
     resolver = _Resolver()
     records: dict[tuple[int, str], tuple[dict, list]] = {}
     for line, item in rows:
@@ -182,12 +197,11 @@ def _apply(run: ImportRun, rows, progress) -> None:
             )
             continue
         records[key] = (values, sorted(item.hours))
+    return records
 
-    network_ids = {key[0] for key in records}
-    existing = {
-        (sp.network_id, sp.external_id): sp
-        for sp in ServicePoint.objects.filter(network_id__in=network_ids)
-    }
+
+def _existing_hours(network_ids) -> dict[int, list]:
+    """The hours now stored for the networks' service points, in the rows' sorted order."""
     existing_hours = defaultdict(list)
     for sp_id, weekday, opens, closes in (
         OpeningHours.objects.filter(service_point__network_id__in=network_ids)
@@ -195,7 +209,11 @@ def _apply(run: ImportRun, rows, progress) -> None:
         .values_list("service_point_id", "weekday", "opens_at", "closes_at")
     ):
         existing_hours[sp_id].append((weekday, opens, closes))
+    return existing_hours
 
+
+def _sort_changes(run: ImportRun, records, existing, existing_hours):
+    """Split the records into points to create, points to update and hours to replace; count them."""
     to_create, to_update, hours_to_replace = [], [], {}
     for (network_id, external_id), (values, hours) in records.items():
         point = existing.get((network_id, external_id))
@@ -214,7 +232,11 @@ def _apply(run: ImportRun, rows, progress) -> None:
             run.updated += 1
         else:
             run.unchanged += 1
+    return to_create, to_update, hours_to_replace
 
+
+def _write_changes(run: ImportRun, to_create, to_update, hours_to_replace) -> None:
+    """Write the new and changed points in bulk, then their hours in place of the old ones."""
     ServicePoint.objects.bulk_create([point for point, _hours in to_create], batch_size=1000)
     run.created = len(to_create)
     if to_update:
