@@ -86,7 +86,6 @@ def _locked(case: Case) -> Case:
     return case
 
 
-@transaction.atomic
 def _case_create_check(procedure_type, service_point, reference, received_at, assigned_to):
     """The refusals of a new case, in the order the agent reads them (the duplicate apart)."""
     if not reference:
@@ -108,6 +107,7 @@ def _case_create_check(procedure_type, service_point, reference, received_at, as
         _check_works_at(assigned_to, service_point, "assigned_to")
 
 
+@transaction.atomic
 def case_create(
     *,
     procedure_type: ProcedureType,
@@ -222,7 +222,6 @@ def case_set_status(*, case: Case, status: str, actor, note: str = "") -> Case:
     return case
 
 
-@transaction.atomic
 def _clock_stop_check(case: Case, reason: str, starts_at: datetime, ends_at: datetime | None):
     """The refusals of a clock stop, in the order the agent reads them."""
     if reason not in ClockStop.Reason.values:
@@ -250,6 +249,7 @@ def _clock_stop_check(case: Case, reason: str, starts_at: datetime, ends_at: dat
         )
 
 
+@transaction.atomic
 def clock_stop_add(
     *,
     case: Case,

@@ -518,3 +518,25 @@ def test_the_daily_refresh_moves_provisional_deadlines_without_history(worker):
     assert case.events.count() == events
     assert Case.objects.get(pk=other.pk).deadline_at == other.deadline_at
     assert services.waiting_deadlines_refresh(now=later) == 0
+
+
+# Transactions: a page calls the services outside any transaction (autocommit), as the
+# browser test of a clock stop does; the tests above all run inside one.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_creating_a_case_and_stopping_its_clock_open_their_own_transaction():
+    worker = RoleFactory(agent=True).user
+    point = worker.roles.get().service_point
+    case = services.case_create(
+        procedure_type=ProcedureTypeFactory(network=point.network),
+        service_point=point,
+        reference="TX-1",
+        received_at=days_ago(3),
+        actor=worker,
+    )
+    stop = services.clock_stop_add(
+        case=case, reason="documents", starts_at=days_ago(1), actor=worker
+    )
+    case.refresh_from_db()
+    assert stop.ends_at is None and case.status == Case.Status.WAITING
