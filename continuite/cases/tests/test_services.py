@@ -525,7 +525,7 @@ def test_the_daily_refresh_moves_provisional_deadlines_without_history(worker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_creating_a_case_and_stopping_its_clock_open_their_own_transaction():
+def test_creating_a_case_and_stopping_its_clock_open_their_own_transaction(reference_data):
     worker = RoleFactory(agent=True).user
     point = worker.roles.get().service_point
     case = services.case_create(
