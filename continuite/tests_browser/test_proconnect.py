@@ -8,6 +8,7 @@ any login: the login typed is the email the provider vouches for.
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,43 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_provider(live_server, attempts: int = 3):
+    """The provider's process and issuer, once it says it listens.
+
+    The free port is probed then released before node binds it, so another process of the
+    suite (a live server) may take it in between: then node exits at once, and the provider is
+    started again on another port. What it printed on its last failure is in the error.
+    """
+    errors = b""
+    for _ in range(attempts):
+        port = free_port()
+        # A file, not a pipe (a chatty provider would block on a full pipe); node keeps its own
+        # descriptor once this one is closed.
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(
+                [
+                    shutil.which("node") or "node",
+                    "provider.mjs",
+                    str(port),
+                    f"{live_server.url}/compte/proconnect/callback/",
+                    f"{live_server.url}/",
+                    CLIENT_ID,
+                    CLIENT_SECRET,
+                ],
+                cwd=PROVIDER_DIR,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+            if process.stdout.readline().startswith("listening"):
+                return process, f"http://127.0.0.1:{port}"
+            process.kill()
+            process.wait(timeout=10)
+            log.seek(0)
+            errors = log.read()
+    raise AssertionError(f"the provider did not start: {errors[-2000:].decode(errors='replace')}")
+
+
 @pytest.fixture
 def proconnect(live_server, settings):
     """The provider, running, and the site configured to use it (the local second factor on)."""
@@ -43,25 +81,8 @@ def proconnect(live_server, settings):
             check=True,
             capture_output=True,
         )
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            shutil.which("node") or "node",
-            "provider.mjs",
-            str(port),
-            f"{live_server.url}/compte/proconnect/callback/",
-            f"{live_server.url}/",
-            CLIENT_ID,
-            CLIENT_SECRET,
-        ],
-        cwd=PROVIDER_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    process, issuer = start_provider(live_server)
     try:
-        assert process.stdout.readline().startswith("listening"), "the provider did not start"
         settings.PROCONNECT_ENABLED = True
         settings.AUTHENTICATION_BACKENDS = [
             *settings.AUTHENTICATION_BACKENDS,
