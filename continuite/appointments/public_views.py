@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from continuite.core.converters import parse_id
 from continuite.core.forms import add_errors
 from continuite.core.models import Commune
 from continuite.core.phones import display_phone
@@ -217,19 +218,11 @@ def _reason_for(slot_id: int, value) -> int | None:
     """The id of the reason the link names (the rules judge it), or the slot's only reason
     booked online when it names none."""
     if value not in (None, ""):
-        return _reason_sent(value)
+        return parse_id(value)
     only = list(
         online_reasons().filter(opening_ranges__slots=slot_id).values_list("pk", flat=True)[:2]
     )
     return only[0] if len(only) == 1 else None
-
-
-def _reason_sent(value) -> int | None:
-    """The id of the reason a form or a link names: the rules check it is booked online there."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _slot_checked(slot_id: int, reason_id: int | None, now) -> tuple[Slot, Reason | None, str]:
@@ -376,9 +369,7 @@ def _refusal_page(request, slot_id: int, form, refusal: ValidationError | None, 
     if isinstance(refusal, BookingRefused):
         slot, reason, problem = refusal.read.slot, refusal.read.reason, refusal.message
     else:
-        slot, reason, problem = _slot_checked(
-            slot_id, _reason_sent(request.POST.get("reason")), now
-        )
+        slot, reason, problem = _slot_checked(slot_id, parse_id(request.POST.get("reason")), now)
     slot = _with_point(slot)
     if problem:
         return _book_page(request, slot, reason, {"form": form, "problem": problem}, status=400)

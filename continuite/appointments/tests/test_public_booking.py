@@ -268,3 +268,15 @@ def test_a_time_of_a_lottery_reason_cannot_be_chosen_directly(client):
 
 def test_an_unknown_slot_is_a_404(client):
     assert client.get(reverse("appointments:book", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("reason_id", ["99999999999999999999", "-1", "１２", "3.0"])
+def test_a_reason_id_that_is_not_one_is_refused_on_the_page_and_the_form(client, reason_id):
+    # Twenty digits overflowed SQLite's integers in the slot's read (a 500, found by the fuzz test).
+    reason = ReasonFactory()
+    slot = slot_at(counter(reason), soon())
+    url = reverse("appointments:book", args=[slot.pk])
+    assert client.get(url, {"reason": reason_id}).status_code == 409
+    posted = client.post(url, booking_form(reason) | {"reason": reason_id})
+    assert posted.status_code == 400
+    assert not Appointment.objects.exists()
