@@ -25,12 +25,15 @@ from .test_booking_fast import slot_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["one statement in a transaction", "in steps"])
+@pytest.fixture(
+    params=[
+        pytest.param("one statement in a transaction", marks=pytest.mark.postgresql),
+        "in steps",
+    ]
+)
 def path(request, monkeypatch):
     if request.param == "in steps":
         monkeypatch.setattr(services, "writes_in_one_statement", lambda: False)
-    elif not services.writes_in_one_statement():
-        pytest.skip("one statement needs PostgreSQL")
     return request.param
 
 
